@@ -1,0 +1,1 @@
+"""Pure-Python machine learning for upsell propensity: features, training, evaluation, scoring."""

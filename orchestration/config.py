@@ -1,0 +1,64 @@
+"""Runtime configuration, read from ``UPSELL_*`` environment variables in this one place."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestration.errors import UpsellError
+
+DEFAULTS = {
+    "UPSELL_LANDING_DIR": "data/landing",
+    "UPSELL_WAREHOUSE": "data/warehouse.duckdb",
+    "UPSELL_SERVING": "data/serving.duckdb",
+    "UPSELL_MODEL_DIR": "models",
+    "UPSELL_REPORTING_CURRENCY": "EUR",
+}
+
+# DuckDB expands globs even in bound parameters, and a path is later spliced into SQL by
+# dbt profiles and COPY statements: allow only plain path characters.
+_UNSAFE_PATH = re.compile(r"[*?\[\]{}'\"`;\x00-\x1f]")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def safe_path(value: str | os.PathLike, what: str) -> Path:
+    """Return ``value`` as an absolute path, or raise if it could be misread by DuckDB or SQL."""
+    text = os.fspath(value)
+    if not text:
+        raise UpsellError(f"{what} is empty")
+    if _UNSAFE_PATH.search(text):
+        raise UpsellError(f"{what} {text!r} contains a glob, quote or control character")
+    if ".." in Path(text).parts:
+        raise UpsellError(f"{what} {text!r} contains '..'; give a direct path")
+    return Path(text).expanduser().resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse: Path
+    serving: Path
+    model_dir: Path
+    reporting_currency: str
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+
+        def get(name: str) -> str:
+            return env.get(name) or DEFAULTS[name]
+
+        currency = get("UPSELL_REPORTING_CURRENCY").upper()
+        if not _CURRENCY.match(currency):
+            raise UpsellError(
+                f"UPSELL_REPORTING_CURRENCY={currency!r} is not a three-letter ISO 4217 code"
+            )
+        return cls(
+            landing_dir=safe_path(get("UPSELL_LANDING_DIR"), "UPSELL_LANDING_DIR"),
+            warehouse=safe_path(get("UPSELL_WAREHOUSE"), "UPSELL_WAREHOUSE"),
+            serving=safe_path(get("UPSELL_SERVING"), "UPSELL_SERVING"),
+            model_dir=safe_path(get("UPSELL_MODEL_DIR"), "UPSELL_MODEL_DIR"),
+            reporting_currency=currency,
+        )

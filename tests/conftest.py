@@ -1,0 +1,32 @@
+"""Shared fixtures: small generated landing zones, made once per test session."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from orchestration.sample_data import generate
+from orchestration.sample_data.simulate import Options
+
+SMALL = Options(accounts=1500, months=12, seed=11, end_date=date(2026, 10, 31), deliveries=3)
+
+
+def make_landing(root: Path, opts: Options = SMALL, **kw) -> tuple[Path, Path, dict]:
+    landing, truth = root / "landing", root / "truth"
+    report = generate(opts, landing, truth, **kw)
+    return landing, truth, report
+
+
+@pytest.fixture(scope="session")
+def small_landing(tmp_path_factory) -> tuple[Path, Path, dict]:
+    """1,500 accounts, 12 months, a full delivery and three daily ones (CSV + Parquet)."""
+    return make_landing(tmp_path_factory.mktemp("small"))
+
+
+@pytest.fixture(scope="session")
+def truth_landing(tmp_path_factory) -> tuple[Path, Path, dict]:
+    """Enough accounts and months to compare the ground truth with what happened."""
+    opts = Options(accounts=6000, months=24, seed=3)
+    return make_landing(tmp_path_factory.mktemp("truth"), opts)
