@@ -1,4 +1,4 @@
-"""Time the sample-data generator: ``python benchmarks/bench_generator.py --accounts 100000``.
+"""Time the sample-data generator: ``python -m benchmarks.bench_generator --accounts 100000``.
 
 Prints the median wall time of a few runs and rows written per second; asserts nothing (the
 machine is shared and noisy, so performance is reported, not tested).
@@ -6,24 +6,19 @@ machine is shared and noisy, so performance is reported, not tested).
 
 from __future__ import annotations
 
-import argparse
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import duckdb
 
+from benchmarks.common import report, scale_args
 from orchestration.sample_data import generate
 from orchestration.sample_data.simulate import Options
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--accounts", type=int, default=100_000)
-    parser.add_argument("--months", type=int, default=24)
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
+    args = scale_args(__doc__)
     times, rows = [], 0
     for _ in range(args.repeats):
         with tempfile.TemporaryDirectory() as tmp:
@@ -38,12 +33,7 @@ def main() -> None:
                     rows += sum(1 for _ in f.open("rb")) - 1
                 elif f.suffix == ".parquet":
                     rows += con.execute(f"SELECT count(*) FROM '{f}'").fetchone()[0]
-    median = statistics.median(times)
-    print(
-        f"generator: {args.accounts:,} accounts x {args.months} months, {rows:,} rows; "
-        f"median {median:.1f} s of {args.repeats} runs "
-        f"(min {min(times):.1f}, max {max(times):.1f}); {rows / median:,.0f} rows/s"
-    )
+    print(report("generator", args.accounts, args.months, times, rows))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ DEFAULTS = {
     "UPSELL_SERVING": "data/serving.duckdb",
     "UPSELL_MODEL_DIR": "models",
     "UPSELL_REPORTING_CURRENCY": "EUR",
+    "UPSELL_BAD_ROW_THRESHOLD": "0.05",
 }
 
 # DuckDB expands globs even in bound parameters, and a path is later spliced into SQL by
@@ -42,6 +43,7 @@ class Settings:
     serving: Path
     model_dir: Path
     reporting_currency: str
+    bad_row_threshold: float = 0.05
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -55,10 +57,20 @@ class Settings:
             raise UpsellError(
                 f"UPSELL_REPORTING_CURRENCY={currency!r} is not a three-letter ISO 4217 code"
             )
+        try:
+            threshold = float(get("UPSELL_BAD_ROW_THRESHOLD"))
+        except ValueError:
+            threshold = -1.0
+        if not 0 <= threshold <= 1:
+            raise UpsellError(
+                "UPSELL_BAD_ROW_THRESHOLD must be a share between 0 and 1 (0.05 = 5 %), got "
+                f"{get('UPSELL_BAD_ROW_THRESHOLD')!r}"
+            )
         return cls(
             landing_dir=safe_path(get("UPSELL_LANDING_DIR"), "UPSELL_LANDING_DIR"),
             warehouse=safe_path(get("UPSELL_WAREHOUSE"), "UPSELL_WAREHOUSE"),
             serving=safe_path(get("UPSELL_SERVING"), "UPSELL_SERVING"),
             model_dir=safe_path(get("UPSELL_MODEL_DIR"), "UPSELL_MODEL_DIR"),
             reporting_currency=currency,
+            bad_row_threshold=threshold,
         )

@@ -1,19 +1,69 @@
-"""The daily job as the command line runs it, with a short summary at the end."""
+"""The daily job as the command line runs it: in-process, with progress and a short summary."""
 
 from __future__ import annotations
 
+import os
+
+import dagster as dg
+
 from orchestration.config import Settings
-from orchestration.contract import SUCCESS_MARKER
+from orchestration.definitions import build_definitions
+from orchestration.ingest.loader import connect
+
+
+def _instance() -> dg.DagsterInstance:
+    """The persistent instance under $DAGSTER_HOME when set (runs show in the UI)."""
+    if os.environ.get("DAGSTER_HOME"):
+        return dg.DagsterInstance.get()
+    return dg.DagsterInstance.ephemeral()
 
 
 def run_daily(settings: Settings) -> int:
-    deliveries = sorted(p for p in settings.landing_dir.iterdir() if p.is_dir())
-    complete = [p for p in deliveries if (p / SUCCESS_MARKER).exists()]
+    defs = build_definitions(settings)
+    job = defs.resolve_job_def("daily_refresh")
+    with _instance() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            print(f"failed: {event.step_key}: {event.event_specific_data.error.message.strip()}")
+    checks = result.get_asset_check_evaluations()
+    failed = [c for c in checks if not c.passed and c.severity == dg.AssetCheckSeverity.ERROR]
+    warned = [c for c in checks if not c.passed and c.severity == dg.AssetCheckSeverity.WARN]
     print(
-        f"landing zone {settings.landing_dir}: {len(deliveries)} deliveries, "
-        f"{len(complete)} complete"
+        f"checks: {len(checks) - len(failed) - len(warned)} passed, {len(warned)} warned, "
+        f"{len(failed)} failed"
     )
-    for folder in complete:
-        files = sorted(p.name for p in folder.iterdir() if p.name != SUCCESS_MARKER)
-        print(f"  {folder.name}: {len(files)} tables")
-    return 0
+    by_text: dict[str, list[str]] = {}
+    for c in failed + warned:
+        label = "error" if c in failed else "warning"
+        by_text.setdefault(f"{label}: {c.description}", []).append("/".join(c.asset_key.path))
+    for text, assets in by_text.items():
+        where = assets[0] if len(assets) == 1 else f"{len(assets)} tables"
+        print(f"  {where}: {text}")
+    _summary(settings)
+    return 0 if result.success else 1
+
+
+def _summary(settings: Settings) -> None:
+    if not settings.warehouse.exists():
+        return
+    con = connect(settings.warehouse, read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = 'raw' "
+            "AND NOT starts_with(table_name, '_') AND NOT contains(table_name, '__') ORDER BY 1"
+        ).fetchall()
+        deliveries = con.execute(
+            "SELECT count(*), max(delivery_date) FROM raw._deliveries"
+        ).fetchone()
+        quarantined = con.execute(
+            "SELECT coalesce(sum(quarantined_rows), 0) FROM raw._load_manifest"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    print(
+        f"warehouse {settings.warehouse}: {deliveries[0]} deliveries loaded "
+        f"(latest {deliveries[1]}), {quarantined:,} rows quarantined"
+    )
+    for table, n in rows:
+        print(f"  raw.{table:<26} {n:>12,} rows")

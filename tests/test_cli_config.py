@@ -28,6 +28,13 @@ def test_defaults_and_overrides(tmp_path):
     assert s.reporting_currency == "USD"
 
 
+@pytest.mark.parametrize("value", ["x", "1.5", "-0.1"])
+def test_bad_row_threshold_must_be_a_share(value):
+    with pytest.raises(UpsellError, match="UPSELL_BAD_ROW_THRESHOLD"):
+        Settings.from_env({"UPSELL_BAD_ROW_THRESHOLD": value})
+    assert Settings.from_env({"UPSELL_BAD_ROW_THRESHOLD": "0.2"}).bad_row_threshold == 0.2
+
+
 @pytest.mark.parametrize("bad", ["data/*.duckdb", "data/../etc", "a'b", "x[1]", "", "a;b"])
 def test_unsafe_paths_are_refused(bad):
     with pytest.raises(UpsellError):

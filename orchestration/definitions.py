@@ -1,0 +1,30 @@
+"""The Dagster code location: assets, checks, jobs, schedules and sensors of the platform."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.config import Settings
+from orchestration.defs.ingest import landing_zone_ingest, new_delivery_sensor
+from orchestration.defs.raw_checks import raw_suites
+from orchestration.resources import Warehouse
+
+daily_refresh = dg.define_asset_job(
+    "daily_refresh",
+    selection=dg.AssetSelection.all(),
+    description="Load new deliveries and rebuild everything downstream of them.",
+)
+
+
+def build_definitions(settings: Settings | None = None) -> dg.Definitions:
+    settings = settings or Settings.from_env()
+    return dg.Definitions(
+        assets=[landing_zone_ingest],
+        asset_checks=[raw_suites],
+        jobs=[daily_refresh],
+        sensors=[new_delivery_sensor],
+        resources={"warehouse": Warehouse.from_settings(settings)},
+    )
+
+
+defs = build_definitions()

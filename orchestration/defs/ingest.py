@@ -1,0 +1,98 @@
+"""Ingestion: one Dagster asset per raw table, loaded together delivery by delivery."""
+
+import dagster as dg
+
+from orchestration.contract import TABLES
+from orchestration.ingest.files import find_deliveries
+from orchestration.ingest.loader import LandingFileError, load_landing_zone
+from orchestration.resources import Warehouse
+
+OWNER = "team:data-engineering"
+
+
+def raw_key(table: str) -> dg.AssetKey:
+    return dg.AssetKey(["raw", table])
+
+
+RAW_SPECS = [
+    dg.AssetSpec(
+        key=raw_key(name),
+        group_name="ingest",
+        kinds={"duckdb"},
+        owners=[OWNER],
+        description=(
+            f"`raw.{name}`: the landing zone's `{name}` exports, one row per "
+            f"{', '.join(spec.key)} (newest version), with load metadata. Bad rows are in "
+            f"`raw.{name}__quarantine` with their reason, file and line."
+        ),
+        tags={"source": spec.source},
+    )
+    for name, spec in TABLES.items()
+]
+
+
+def _preview(con, table: str) -> str:
+    frame = con.execute(f"SELECT * FROM raw.{table} ORDER BY _line LIMIT 5").df()
+    pii = [c.name for c in TABLES[table].columns if c.pii]
+    return frame.drop(columns=pii).to_markdown(index=False) if len(frame) else "(empty)"
+
+
+@dg.multi_asset(
+    specs=RAW_SPECS,
+    name="landing_zone_ingest",
+    can_subset=False,
+    description="Load every complete, not yet loaded delivery of the landing zone into `raw`, "
+    "each delivery in one transaction.",
+)
+def landing_zone_ingest(context: dg.AssetExecutionContext, warehouse: Warehouse):
+    run_id = context.run.run_id
+    with warehouse.connect() as con:
+        try:
+            report = load_landing_zone(con, warehouse.landing, run_id)
+        except LandingFileError as exc:
+            raise dg.Failure(description=str(exc)) from None
+        for day in report.skipped_incomplete:
+            context.log.warning(f"delivery {day} has no _SUCCESS yet: skipped")
+        context.log.info(
+            f"loaded {len(report.loaded)} deliveries; {len(report.already_loaded)} loaded before"
+        )
+        this_run = {t.table: t for _, t in report.tables}
+        for table in TABLES:
+            loaded = sum(t.loaded for _, t in report.tables if t.table == table)
+            quarantined = sum(t.quarantined for _, t in report.tables if t.table == table)
+            total, in_quarantine = con.execute(
+                f"SELECT (SELECT count(*) FROM raw.{table}), "
+                f"(SELECT count(*) FROM raw.{table}__quarantine)"
+            ).fetchone()
+            yield dg.MaterializeResult(
+                asset_key=raw_key(table),
+                metadata={
+                    "rows_loaded": loaded,
+                    "rows_quarantined": quarantined,
+                    "deliveries_loaded": [d.isoformat() for d in report.loaded],
+                    "dagster/row_count": total,
+                    "rows_in_quarantine": in_quarantine,
+                    "bad_share_latest": this_run[table].bad_share if table in this_run else 0.0,
+                    "preview": dg.MetadataValue.md(_preview(con, table)),
+                },
+            )
+
+
+@dg.sensor(
+    name="new_delivery_sensor",
+    job_name="daily_refresh",
+    minimum_interval_seconds=60,
+    description="Requests a run when a new complete delivery (with _SUCCESS) lands.",
+)
+def new_delivery_sensor(context: dg.SensorEvaluationContext, warehouse: Warehouse):
+    latest_seen = context.cursor or ""
+    complete = [d for d in find_deliveries(warehouse.landing) if d.complete]
+    new = [d for d in complete if d.day.isoformat() > latest_seen]
+    if not new:
+        return dg.SkipReason(f"no complete delivery after {latest_seen or 'none'}")
+    newest = new[-1].day.isoformat()
+    context.update_cursor(newest)
+    return dg.RunRequest(
+        run_key=f"delivery-{newest}",
+        tags={"upsell/delivery": newest, "upsell/new_deliveries": str(len(new))},
+    )

@@ -1,0 +1,84 @@
+"""Great Expectations suites and the bad-row threshold, as blocking checks on the raw assets."""
+
+import dagster as dg
+
+from orchestration.contract import TABLES
+from orchestration.defs.ingest import raw_key
+from orchestration.resources import Warehouse
+
+CHECK = "gx_suite"
+
+
+@dg.multi_asset_check(
+    specs=[
+        dg.AssetCheckSpec(
+            CHECK,
+            asset=raw_key(table),
+            blocking=True,
+            description="The table's Great Expectations suite (columns, keys, enums, ranges, "
+            "foreign keys, freshness) and the share of quarantined rows in its latest delivery.",
+        )
+        for table in TABLES
+    ],
+    can_subset=True,
+    name="raw_suites",
+)
+def raw_suites(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
+    from orchestration.quality.gx_suites import validate_table
+
+    selected = {key.asset_key for key in context.selected_asset_check_keys}
+    with warehouse.connect(read_only=False) as con:
+        shares = dict(
+            con.execute(
+                "SELECT table_name, arg_max(bad_share, delivery_date) FROM raw._load_manifest "
+                "GROUP BY 1"
+            ).fetchall()
+        )
+        for table in TABLES:
+            if raw_key(table) not in selected:
+                continue
+            result = validate_table(con, table)
+            share = shares.get(table, 0.0)
+            too_bad = share > warehouse.bad_row_threshold
+            errors = list(result.failed_errors)
+            if too_bad:
+                errors.append(
+                    {
+                        "expectation": "quarantined share of the latest delivery",
+                        "observed": f"{share:.2%} > {warehouse.bad_row_threshold:.2%}",
+                    }
+                )
+            passed = not errors and not result.failed_warnings
+            yield dg.AssetCheckResult(
+                asset_key=raw_key(table),
+                check_name=CHECK,
+                passed=passed,
+                severity=dg.AssetCheckSeverity.ERROR if errors else dg.AssetCheckSeverity.WARN,
+                description=_describe(errors, result.failed_warnings),
+                metadata={
+                    "rows": result.rows,
+                    "rows_validated": result.validated_rows,
+                    "expectations_evaluated": result.evaluated,
+                    "errors": len(errors),
+                    "warnings": len(result.failed_warnings),
+                    "bad_share_latest_delivery": float(share),
+                    "failures": dg.MetadataValue.json(errors + result.failed_warnings),
+                },
+            )
+
+
+def _describe(errors: list[dict], warnings: list[dict]) -> str:
+    if not errors and not warnings:
+        return "all expectations met"
+    parts = []
+    for f in errors + warnings:
+        if f["expectation"] == "expect_column_max_to_be_between":
+            parts.append(f"stale: the latest delivery is {f['observed'][:10]}")
+        elif f.get("unexpected_count") is not None:
+            parts.append(
+                f"{f['expectation']} on {f['column']}: {f['unexpected_count']} rows, "
+                f"e.g. {', '.join(f['sample'][:3])}"
+            )
+        else:
+            parts.append(f"{f['expectation']}: {f['observed']}")
+    return "; ".join(parts)[:1000]

@@ -1,0 +1,187 @@
+"""Great Expectations suites for the raw tables: built from the contract, kept in git, run on
+pandas frames read through DuckDB (GX's SQL data source cannot read DuckDB reliably).
+
+The suite files never change from run to run: anything that depends on the data (the parent
+keys of a foreign key, the freshness cut-off) is an ``$PARAMETER`` filled in at validation.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+from orchestration.contract import TABLES, Table
+from orchestration.ingest.rules import META_COLUMNS, q
+
+SUITE_DIR = Path(__file__).resolve().parents[2] / "great_expectations" / "expectations"
+MAX_ROWS = 1_000_000  # larger tables are validated on a repeatable sample of this many rows
+FRESH_DAYS = 2  # the latest delivery may be this old before the freshness check warns
+
+
+def suite_name(table: str) -> str:
+    return f"raw_{table}"
+
+
+def _exp(kind: str, severity: str = "critical", **kwargs) -> dict:
+    return {"type": kind, "kwargs": kwargs, "meta": {}, "severity": severity}
+
+
+def build_suite(table: Table) -> dict:
+    """The suite of one raw table, as the JSON dict GX reads."""
+    exps = [
+        _exp(
+            "expect_table_columns_to_match_set",
+            column_set=table.column_names + [name for name, _ in META_COLUMNS],
+            exact_match=True,
+        )
+    ]
+    exps += [_exp("expect_column_values_to_not_be_null", column=k) for k in table.key]
+    if len(table.key) == 1:
+        exps.append(_exp("expect_column_values_to_be_unique", column=table.key[0]))
+    else:
+        exps.append(_exp("expect_compound_columns_to_be_unique", column_list=list(table.key)))
+    for col in table.columns:
+        if not col.nullable and col.name not in table.key:
+            exps.append(_exp("expect_column_values_to_not_be_null", column=col.name))
+        if col.enum:
+            exps.append(
+                _exp("expect_column_values_to_be_in_set", column=col.name, value_set=list(col.enum))
+            )
+        if col.min is not None or col.max is not None:
+            exps.append(
+                _exp(
+                    "expect_column_values_to_be_between",
+                    column=col.name,
+                    min_value=col.min,
+                    max_value=col.max,
+                    strict_min=col.type == "rate",
+                )
+            )
+        if col.references:
+            exps.append(
+                _exp(
+                    "expect_column_values_to_be_in_set",
+                    column=col.name,
+                    value_set={"$PARAMETER": fk_parameter(col.references)},
+                )
+            )
+    exps.append(
+        _exp(
+            "expect_column_max_to_be_between",
+            severity="warning",
+            column="_delivery_date",
+            min_value={"$PARAMETER": "fresh_since"},
+        )
+    )
+    return {"name": suite_name(table.name), "id": None, "expectations": exps, "meta": {
+        "generated_from": "orchestration/contract.py",
+        "regenerate_with": "python -m orchestration.quality.gx_suites",
+    }}  # fmt: skip
+
+
+def fk_parameter(reference: str) -> str:
+    return "keys_" + reference.replace(".", "__")
+
+
+def write_suites(folder: Path = SUITE_DIR) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for table in TABLES.values():
+        path = folder / f"{suite_name(table.name)}.json"
+        path.write_text(json.dumps(build_suite(table), indent=2, sort_keys=True) + "\n")
+        paths.append(path)
+    return paths
+
+
+def load_suite(table: str) -> dict:
+    return json.loads((SUITE_DIR / f"{suite_name(table)}.json").read_text())
+
+
+@dataclass
+class SuiteResult:
+    table: str
+    rows: int
+    validated_rows: int
+    failed_errors: list[dict] = field(default_factory=list)
+    failed_warnings: list[dict] = field(default_factory=list)
+    evaluated: int = 0
+
+    @property
+    def passed(self) -> bool:
+        return not self.failed_errors
+
+
+_context = None
+
+
+def _gx_context():
+    """One ephemeral GX context per process (its import and set-up take seconds)."""
+    global _context
+    if _context is None:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        import great_expectations as gx
+
+        _context = gx.get_context(mode="ephemeral")
+        _context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        source = _context.data_sources.add_pandas("warehouse")
+        _context.frame_batch = source.add_dataframe_asset(
+            "frame"
+        ).add_batch_definition_whole_dataframe("whole")
+    return _context
+
+
+def validate_table(
+    con: duckdb.DuckDBPyConnection, table: str, today: date | None = None
+) -> SuiteResult:
+    """Run the table's suite on ``raw.<table>`` and summarise failures with sample values."""
+    import great_expectations as gx
+
+    context = _gx_context()
+    rows = con.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0]
+    sample = f" USING SAMPLE reservoir({MAX_ROWS} ROWS) REPEATABLE (7)" if rows > MAX_ROWS else ""
+    frame = con.execute(f"SELECT * FROM raw.{table}{sample}").df()
+    params = {"fresh_since": _as_timestamp((today or date.today()) - timedelta(days=FRESH_DAYS))}
+    for col in TABLES[table].columns:
+        if col.references:
+            parent, pk = col.references.split(".")
+            keys = con.execute(f"SELECT DISTINCT {q(pk)} FROM raw.{parent}").fetchall()
+            params[fk_parameter(col.references)] = [k[0] for k in keys]
+    suite = gx.ExpectationSuite(**load_suite(table))
+    batch = context.frame_batch.get_batch(batch_parameters={"dataframe": frame})
+    outcome = batch.validate(
+        suite, expectation_parameters=params, result_format={"result_format": "SUMMARY"}
+    )
+    result = SuiteResult(table, rows, len(frame), evaluated=len(outcome.results))
+    for r in outcome.results:
+        if r.success:
+            continue
+        config = r.expectation_config
+        failure = {
+            "expectation": config.type,
+            "column": config.kwargs.get("column") or config.kwargs.get("column_list"),
+            "unexpected_count": r.result.get("unexpected_count"),
+            "sample": [str(v) for v in (r.result.get("partial_unexpected_list") or [])[:5]],
+            "observed": str(r.result.get("observed_value")),
+        }
+        severity = getattr(config.severity, "value", config.severity)
+        target = result.failed_warnings if severity == "warning" else result.failed_errors
+        target.append(failure)
+    return result
+
+
+def _as_timestamp(day: date):
+    import pandas as pd
+
+    return pd.Timestamp(day)
+
+
+if __name__ == "__main__":
+    for p in write_suites():
+        print(f"wrote {p}")

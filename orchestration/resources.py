@@ -1,0 +1,39 @@
+"""Dagster resources: where the warehouse and the landing zone are."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.config import Settings, safe_path
+from orchestration.ingest.loader import connect
+
+
+class Warehouse(dg.ConfigurableResource):
+    """The DuckDB warehouse file and the landing zone it is loaded from."""
+
+    path: str
+    landing_dir: str
+    bad_row_threshold: float = 0.05
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Warehouse:
+        return cls(
+            path=str(settings.warehouse),
+            landing_dir=str(settings.landing_dir),
+            bad_row_threshold=settings.bad_row_threshold,
+        )
+
+    @property
+    def landing(self) -> Path:
+        return safe_path(self.landing_dir, "landing directory")
+
+    @contextmanager
+    def connect(self, read_only: bool = False):
+        con = connect(safe_path(self.path, "warehouse"), read_only=read_only)
+        try:
+            yield con
+        finally:
+            con.close()

@@ -1,0 +1,133 @@
+"""The ingestion assets, their Great Expectations checks and the delivery sensor in Dagster."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import dagster as dg
+import pytest
+
+from orchestration.contract import TABLES
+from orchestration.defs.ingest import landing_zone_ingest, new_delivery_sensor, raw_key
+from orchestration.defs.raw_checks import CHECK, raw_suites
+from orchestration.ingest.loader import connect
+from orchestration.quality import gx_suites
+from orchestration.resources import Warehouse
+from orchestration.sample_data import generate
+from orchestration.sample_data.simulate import Options
+
+
+@dg.asset(deps=[raw_key(t) for t in TABLES], group_name="test")
+def downstream_of_raw() -> int:
+    """Stands in for the dbt models: it must not run when a raw check blocks."""
+    return 1
+
+
+def _materialize(landing, warehouse_path):
+    resource = Warehouse(path=str(warehouse_path), landing_dir=str(landing))
+    return dg.materialize(
+        [landing_zone_ingest, raw_suites, downstream_of_raw],
+        resources={"warehouse": resource},
+        raise_on_error=False,
+    )
+
+
+def test_materializes_every_raw_table_with_metadata_and_passing_checks(tmp_path):
+    opts = Options(accounts=200, months=3, seed=8, end_date=date.today(), deliveries=1)
+    generate(opts, tmp_path / "landing", tmp_path / "truth")
+    result = _materialize(tmp_path / "landing", tmp_path / "w.duckdb")
+    assert result.success
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert materialized == {raw_key(t) for t in TABLES} | {dg.AssetKey("downstream_of_raw")}
+    checks = result.get_asset_check_evaluations()
+    assert len(checks) == len(TABLES)
+    assert all(c.passed for c in checks), [c.description for c in checks if not c.passed]
+    meta = next(
+        e.materialization.metadata
+        for e in result.get_asset_materialization_events()
+        if e.asset_key == raw_key("crm_accounts")
+    )
+    assert meta["rows_loaded"].value == meta["dagster/row_count"].value > 0
+    assert meta["deliveries_loaded"].value == [
+        (date.today() - timedelta(days=1)).isoformat(),
+        date.today().isoformat(),
+    ]
+    assert "email" not in meta["preview"].value  # no PII in the UI
+
+
+def test_a_failing_error_level_check_stops_downstream_assets(tmp_path):
+    # 3 unknown priorities in a one-day delivery of a few tickets: far above the 5 % threshold.
+    opts = Options(accounts=300, months=4, seed=2, end_date=date.today(), deliveries=1)
+    generate(opts, tmp_path / "landing", tmp_path / "truth", injections=("unknown_enum",))
+    result = _materialize(tmp_path / "landing", tmp_path / "w.duckdb")
+    assert not result.success
+    failed = [c for c in result.get_asset_check_evaluations() if not c.passed]
+    assert [c.asset_key for c in failed] == [raw_key("crm_support_tickets")]
+    assert failed[0].severity == dg.AssetCheckSeverity.ERROR
+    assert "quarantined share" in json.dumps(failed[0].metadata["failures"].value)
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert dg.AssetKey("downstream_of_raw") not in materialized
+    assert raw_key("crm_support_tickets") in materialized
+
+
+def test_gx_suite_finds_bad_values_that_reach_raw(tmp_path):
+    opts = Options(accounts=100, months=2, seed=8)
+    generate(opts, tmp_path / "landing", tmp_path / "truth")
+    resource = Warehouse(path=str(tmp_path / "w.duckdb"), landing_dir=str(tmp_path / "landing"))
+    assert dg.materialize([landing_zone_ingest], resources={"warehouse": resource}).success
+    con = connect(tmp_path / "w.duckdb")
+    con.execute("UPDATE raw.crm_accounts SET segment = 'galactic' WHERE account_id = 'A0000001'")
+    con.execute(
+        "UPDATE raw.crm_contacts SET account_id = 'A7777777' WHERE contact_id = 'C00000001'"
+    )
+    accounts = gx_suites.validate_table(con, "crm_accounts", today=opts.end_date)
+    contacts = gx_suites.validate_table(con, "crm_contacts", today=opts.end_date)
+    assert not accounts.passed and not contacts.passed
+    assert accounts.failed_errors[0]["sample"] == ["galactic"]
+    assert contacts.failed_errors[0]["sample"] == ["A7777777"]
+    stale = gx_suites.validate_table(con, "sub_plans", today=date(2030, 1, 1))
+    assert stale.passed and stale.failed_warnings[0]["column"] == "_delivery_date"
+
+
+def test_suite_files_are_generated_from_the_contract_and_do_not_churn(tmp_path):
+    written = gx_suites.write_suites(tmp_path)
+    for path in written:
+        committed = gx_suites.SUITE_DIR / path.name
+        assert committed.read_text() == path.read_text(), f"regenerate {committed.name}"
+    assert len(list(gx_suites.SUITE_DIR.glob("*.json"))) == len(TABLES)
+
+
+def test_sensor_requests_one_run_per_new_complete_delivery(tmp_path):
+    opts = Options(accounts=50, months=2, seed=8, deliveries=1)
+    generate(opts, tmp_path / "landing", tmp_path / "truth")
+    resource = Warehouse(path=str(tmp_path / "w.duckdb"), landing_dir=str(tmp_path / "landing"))
+    with dg.instance_for_test() as instance:
+        ctx = dg.build_sensor_context(instance=instance, resources={"warehouse": resource})
+        first = new_delivery_sensor(ctx)
+        assert isinstance(first, dg.RunRequest)
+        assert first.run_key == f"delivery-{opts.end_date.isoformat()}"
+        ctx = dg.build_sensor_context(
+            instance=instance, cursor=opts.end_date.isoformat(), resources={"warehouse": resource}
+        )
+        assert isinstance(new_delivery_sensor(ctx), dg.SkipReason)
+        incomplete = tmp_path / "landing" / "2026-11-01"
+        incomplete.mkdir()
+        assert isinstance(new_delivery_sensor(ctx), dg.SkipReason)
+        (incomplete / "_SUCCESS").write_bytes(b"")
+        assert new_delivery_sensor(ctx).run_key == "delivery-2026-11-01"
+
+
+def test_definitions_load():
+    from orchestration.definitions import defs
+
+    dg.Definitions.validate_loadable(defs)
+    job = defs.resolve_job_def("daily_refresh")
+    assert job is not None
+    assert {s.name for s in defs.sensors} == {"new_delivery_sensor"}
+
+
+@pytest.mark.parametrize("table", sorted(TABLES))
+def test_every_raw_asset_has_a_blocking_suite_check(table):
+    specs = {s.key for s in raw_suites.check_specs if s.blocking}
+    assert dg.AssetCheckKey(raw_key(table), CHECK) in specs
