@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dagster as dg
+from dagster_dbt import DbtCliResource
 
 from orchestration.config import Settings
 from orchestration.defs.ingest import landing_zone_ingest, new_delivery_sensor
 from orchestration.defs.raw_checks import raw_suites
+from orchestration.defs.transform import DBT_EXECUTABLE, DBT_PROJECT, dbt_models
 from orchestration.resources import Warehouse
 
 daily_refresh = dg.define_asset_job(
@@ -19,11 +21,14 @@ daily_refresh = dg.define_asset_job(
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or Settings.from_env()
     return dg.Definitions(
-        assets=[landing_zone_ingest],
+        assets=[landing_zone_ingest, dbt_models],
         asset_checks=[raw_suites],
         jobs=[daily_refresh],
         sensors=[new_delivery_sensor],
-        resources={"warehouse": Warehouse.from_settings(settings)},
+        resources={
+            "warehouse": Warehouse.from_settings(settings),
+            "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE),
+        },
     )
 
 

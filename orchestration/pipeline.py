@@ -47,7 +47,7 @@ def run_daily(settings: Settings) -> int:
 def _summary(settings: Settings) -> None:
     if not settings.warehouse.exists():
         return
-    con = connect(settings.warehouse, read_only=True)
+    con = connect(settings.warehouse)  # same configuration as the job's connections
     try:
         rows = con.execute(
             "SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = 'raw' "

@@ -39,7 +39,8 @@ def test_materializes_every_raw_table_with_metadata_and_passing_checks(tmp_path)
     result = _materialize(tmp_path / "landing", tmp_path / "w.duckdb")
     assert result.success
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
-    assert materialized == {raw_key(t) for t in TABLES} | {dg.AssetKey("downstream_of_raw")}
+    expected = {raw_key(t) for t in [*TABLES, "_deliveries"]} | {dg.AssetKey("downstream_of_raw")}
+    assert materialized == expected
     checks = result.get_asset_check_evaluations()
     assert len(checks) == len(TABLES)
     assert all(c.passed for c in checks), [c.description for c in checks if not c.passed]

@@ -28,6 +28,15 @@ RAW_SPECS = [
         tags={"source": spec.source},
     )
     for name, spec in TABLES.items()
+] + [
+    dg.AssetSpec(
+        key=raw_key("_deliveries"),
+        group_name="ingest",
+        kinds={"duckdb"},
+        owners=[OWNER],
+        description="`raw._deliveries`: one row per delivery loaded (date, content fingerprint, "
+        "files, load time, run id); `raw._load_manifest` has one row per file loaded.",
+    )
 ]
 
 
@@ -76,6 +85,18 @@ def landing_zone_ingest(context: dg.AssetExecutionContext, warehouse: Warehouse)
                     "preview": dg.MetadataValue.md(_preview(con, table)),
                 },
             )
+
+        delivered = con.execute(
+            "SELECT count(*), max(delivery_date) FROM raw._deliveries"
+        ).fetchone()
+        yield dg.MaterializeResult(
+            asset_key=raw_key("_deliveries"),
+            metadata={
+                "dagster/row_count": delivered[0],
+                "latest_delivery": str(delivered[1]),
+                "deliveries_loaded": [d.isoformat() for d in report.loaded],
+            },
+        )
 
 
 @dg.sensor(

@@ -1,0 +1,12 @@
+select
+    account_id,
+    account_name,
+    industry,
+    upper(country) as country_code,
+    segment,
+    employee_count,
+    upper(billing_currency) as billing_currency,
+    created_at,
+    updated_at,
+    _delivery_date as delivered_on
+from {{ source('raw', 'crm_accounts') }}

@@ -1,0 +1,12 @@
+-- PII stops here: email and full name are replaced by a salted hash of the email, the only
+-- contact reference an analyst ever sees.
+select
+    contact_id,
+    account_id,
+    {{ pii_hash('email') }} as contact_ref,
+    job_title,
+    is_primary,
+    created_at,
+    updated_at,
+    _delivery_date as delivered_on
+from {{ source('raw', 'crm_contacts') }}

@@ -1,0 +1,11 @@
+select
+    offer_id,
+    account_id,
+    campaign_id,
+    variant,
+    offer_type,
+    offered_item,
+    channel,
+    sent_at,
+    _delivery_date as delivered_on
+from {{ source('raw', 'crm_upsell_offers') }}

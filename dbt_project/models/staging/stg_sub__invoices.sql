@@ -1,0 +1,12 @@
+select
+    invoice_id,
+    subscription_id,
+    account_id,
+    issued_at,
+    due_at,
+    amount,
+    upper(currency) as currency,
+    status,
+    paid_at,
+    _delivery_date as delivered_on
+from {{ source('raw', 'sub_invoices') }}

@@ -1,0 +1,91 @@
+"""The dbt project as Dagster assets: staging, intermediate and marts, tests as asset checks."""
+
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dbt.cli.main import dbtRunner
+
+from orchestration.resources import Warehouse
+
+DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+DBT_PROJECT = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
+# The dbt installed beside this Python, so that an un-activated virtualenv works too.
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+
+
+def ensure_manifest(project: DbtProject = DBT_PROJECT) -> Path:
+    """Parse the dbt project when its manifest is missing or older than any project file.
+
+    ``DbtProject.prepare_if_dev`` only acts under ``dagster dev``; the CLI, the tests and a
+    scheduled deployment load the definitions without it.
+    """
+    manifest = project.manifest_path
+    sources = [p for p in DBT_DIR.rglob("*") if p.is_file() and "target" not in p.parts]
+    newest = max(p.stat().st_mtime for p in sources)
+    if not manifest.exists() or manifest.stat().st_mtime < newest:
+        result = dbtRunner().invoke(
+            ["parse", "--quiet", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
+        )
+        if not result.success:
+            raise RuntimeError(f"dbt parse failed: {result.exception}")
+    return manifest
+
+
+class UpsellDbtTranslator(DagsterDbtTranslator):
+    """Sources keep the raw assets' keys; models are grouped by their layer's folder."""
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project):
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        node = manifest["nodes"].get(unique_id) or manifest["sources"].get(unique_id)
+        if node and node["resource_type"] == "model":
+            layer = node["fqn"][1] if len(node["fqn"]) > 2 else "marts"
+            spec = spec.replace_attributes(group_name=layer, owners=["team:analytics-engineering"])
+        return spec
+
+
+@contextmanager
+def warehouse_env(path: str) -> Iterator[None]:
+    """dbt's profile reads UPSELL_WAREHOUSE: point it at the resource's warehouse."""
+    before = os.environ.get("UPSELL_WAREHOUSE")
+    os.environ["UPSELL_WAREHOUSE"] = path
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("UPSELL_WAREHOUSE", None)
+        else:
+            os.environ["UPSELL_WAREHOUSE"] = before
+
+
+@dbt_assets(
+    manifest=ensure_manifest(),
+    project=DBT_PROJECT,
+    dagster_dbt_translator=UpsellDbtTranslator(),
+    name="dbt_models",
+)
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
+    with warehouse_env(warehouse.path):
+        try:
+            yield from dbt.cli(["build"], context=context).stream().fetch_row_counts()
+        finally:
+            release_dbt_connections()
+
+
+def release_dbt_connections() -> None:
+    """Close the DuckDB database that fetching row counts opened in this process.
+
+    dbt-duckdb keeps it open for the life of the process, which would keep the warehouse
+    file locked for everyone else (the next step, a BI tool) after the run.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    env = DuckDBConnectionManager._ENV
+    if env is not None:
+        env.close()
+    DuckDBConnectionManager.close_all_connections()
