@@ -9,10 +9,14 @@ with bounds as (
 ),
 
 spine as (
-    {{ month_series(
-        "(select cast(first_month as date) from bounds)",
-        "(select cast(" ~ dbt.date_trunc('month', 'as_of_date') ~ " as date) from bounds)"
-    ) }}
+    select date_value as month
+    from (
+        {{ date_series(
+            "(select cast(first_month as date) from bounds)",
+            "(select cast(" ~ dbt.date_trunc('month', 'as_of_date') ~ " as date) from bounds)",
+            "month"
+        ) }}
+    ) as months
 )
 
 select
