@@ -4,7 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint generate clean
+DBT := $(BIN)/dbt --no-use-colors
+DBT_DIRS := --project-dir dbt_project --profiles-dir dbt_project
+WAREHOUSE ?= $(or $(UPSELL_WAREHOUSE),data/warehouse.duckdb)
+
+.PHONY: install run test lint docs clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +24,12 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2
+
+# The dbt docs site (every model and column described) as one static page for analysts.
+docs: $(STAMP)
+	UPSELL_WAREHOUSE=$(abspath $(WAREHOUSE)) $(DBT) docs generate $(DBT_DIRS) --static \
+		--target-path $(abspath data/dbt-docs) $(if $(wildcard $(WAREHOUSE)),,--empty-catalog)
+	@echo "dbt docs: open data/dbt-docs/static_index.html in a browser"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

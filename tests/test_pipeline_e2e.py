@@ -6,6 +6,7 @@ SQL, independently of the dbt models.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -123,3 +124,29 @@ def test_the_bridge_closes_for_every_row_and_month(built):
         ).fetchall()
     )
     assert {"new", "expansion", "contraction", "churn", "reactivation"} <= set(movements)
+
+
+def test_every_model_and_column_is_documented_as_built(built):
+    """The docs analysts read name exactly the columns each relation has, each described."""
+    _, warehouse, _ = built
+    manifest = json.loads(DBT_PROJECT.manifest_path.read_text())
+    con = duckdb.connect(str(warehouse), read_only=True)
+    models = [n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "snapshot")]
+    assert len(models) >= 20
+    for node in models:
+        assert node["description"].strip(), f"{node['name']} has no description"
+        built_columns = [
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+                [node["schema"], node["alias"] or node["name"]],
+            ).fetchall()
+        ]
+        if node["resource_type"] == "snapshot":
+            built_columns = [c for c in built_columns if not c.startswith("dbt_")]
+        documented = list(node["columns"])
+        if node["resource_type"] == "snapshot":
+            continue  # a snapshot documents itself through its source model
+        assert documented == built_columns, node["name"]
+        assert all(c["description"].strip() for c in node["columns"].values()), node["name"]

@@ -14,9 +14,9 @@ with events as (
         plans.tier > lag(plans.tier) over w as is_upgrade,
         events.quantity > lag(events.quantity) over w as is_seat_increase,
         events.event_type != 'cancelled' as is_live,
-        plans.unit_price * events.quantity * (100 - events.discount_pct)
+        cast(plans.unit_price as decimal(38, 4)) * events.quantity * (100 - events.discount_pct)
             / (100 * plans.billing_interval_months) as mrr,
-        lag(plans.unit_price * events.quantity * (100 - events.discount_pct)
+        lag(cast(plans.unit_price as decimal(38, 4)) * events.quantity * (100 - events.discount_pct)
             / (100 * plans.billing_interval_months)) over w as previous_mrr,
         plans.currency
     from {{ ref('stg_sub__subscription_events') }} as events

@@ -22,8 +22,8 @@ select
     orders.status = 'completed' as is_completed,
     orders.currency,
     orders.order_total,
-    cast(orders.order_total * fx.rate_to_reporting as decimal(18, 2)) as revenue,
-    cast(coalesce(lines.addon_net_amount, 0) * fx.rate_to_reporting as decimal(18, 2))
+    cast(cast(orders.order_total as decimal(38, 4)) * fx.rate_to_reporting as decimal(18, 2)) as revenue,
+    cast(cast(coalesce(lines.addon_net_amount, 0) as decimal(38, 4)) * fx.rate_to_reporting as decimal(18, 2))
         as addon_revenue,
     coalesce(lines.has_addon, false) as has_addon
 from {{ ref('stg_shop__orders') }} as orders

@@ -67,11 +67,15 @@ select
     -- number for monthly and annual plans): the marts divide once, exactly, when they round.
     case
         when event_type = 'cancelled' then 0
-        else unit_price * quantity * (100 - discount_pct) * cast(12 / billing_interval_months as integer)
+        else cast(unit_price as decimal(38, 4)) * quantity * (100 - discount_pct)
+            * cast(12 / billing_interval_months as integer)
     end as mrr_numerator,
     case
         when event_type = 'cancelled' then 0
-        else cast(unit_price * quantity * (100 - discount_pct) / (100 * billing_interval_months) as decimal(38, 10))
+        else cast(
+            cast(unit_price as decimal(38, 4)) * quantity * (100 - discount_pct)
+            / (100 * billing_interval_months) as decimal(38, 10)
+        )
     end as mrr_native
 from ranked
 where recency = 1
