@@ -22,7 +22,11 @@ def test_dbt_parses_with_every_raw_source(tmp_path, monkeypatch):
     )
     assert result.success, result.exception
     manifest = json.loads((project / "target" / "manifest.json").read_text())
-    sources = {s["name"]: s for s in manifest["sources"].values() if not s["name"].startswith("_")}
+    sources = {
+        s["name"]: s
+        for s in manifest["sources"].values()
+        if s["source_name"] == "raw" and not s["name"].startswith("_") and "__" not in s["name"]
+    }
     assert set(sources) == set(TABLES)
     for name, source in sources.items():
         assert source["schema"] == "raw"

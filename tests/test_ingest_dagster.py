@@ -12,6 +12,7 @@ from orchestration.contract import TABLES
 from orchestration.defs.ingest import landing_zone_ingest, new_delivery_sensor, raw_key
 from orchestration.defs.raw_checks import CHECK, raw_suites
 from orchestration.ingest.loader import connect
+from orchestration.ingest.rules import VERSIONED
 from orchestration.quality import gx_suites
 from orchestration.resources import Warehouse
 from orchestration.sample_data import generate
@@ -39,7 +40,9 @@ def test_materializes_every_raw_table_with_metadata_and_passing_checks(tmp_path)
     result = _materialize(tmp_path / "landing", tmp_path / "w.duckdb")
     assert result.success
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
-    expected = {raw_key(t) for t in [*TABLES, "_deliveries"]} | {dg.AssetKey("downstream_of_raw")}
+    history = [f"{t}__history" for t in VERSIONED]
+    expected = {raw_key(t) for t in [*TABLES, *history, "_deliveries"]}
+    expected |= {dg.AssetKey("downstream_of_raw")}
     assert materialized == expected
     checks = result.get_asset_check_evaluations()
     assert len(checks) == len(TABLES)

@@ -5,6 +5,7 @@ import dagster as dg
 from orchestration.contract import TABLES
 from orchestration.ingest.files import find_deliveries
 from orchestration.ingest.loader import LandingFileError, load_landing_zone
+from orchestration.ingest.rules import VERSIONED
 from orchestration.resources import Warehouse
 
 OWNER = "team:data-engineering"
@@ -14,30 +15,44 @@ def raw_key(table: str) -> dg.AssetKey:
     return dg.AssetKey(["raw", table])
 
 
-RAW_SPECS = [
-    dg.AssetSpec(
+def _raw_spec(name: str, description: str) -> dg.AssetSpec:
+    source = name.split("_", 1)[0] if not name.startswith("_") else "manifest"
+    return dg.AssetSpec(
         key=raw_key(name),
         group_name="ingest",
         kinds={"duckdb"},
         owners=[OWNER],
-        description=(
+        description=description,
+        tags={"source": source},
+    )
+
+
+RAW_SPECS = (
+    [
+        _raw_spec(
+            name,
             f"`raw.{name}`: the landing zone's `{name}` exports, one row per "
             f"{', '.join(spec.key)} (newest version), with load metadata. Bad rows are in "
-            f"`raw.{name}__quarantine` with their reason, file and line."
-        ),
-        tags={"source": spec.source},
-    )
-    for name, spec in TABLES.items()
-] + [
-    dg.AssetSpec(
-        key=raw_key("_deliveries"),
-        group_name="ingest",
-        kinds={"duckdb"},
-        owners=[OWNER],
-        description="`raw._deliveries`: one row per delivery loaded (date, content fingerprint, "
-        "files, load time, run id); `raw._load_manifest` has one row per file loaded.",
-    )
-]
+            f"`raw.{name}__quarantine` with their reason, file and line.",
+        )
+        for name, spec in TABLES.items()
+    ]
+    + [
+        _raw_spec(
+            f"{name}__history",
+            f"`raw.{name}__history`: every version of every `{name}` row as delivered, with "
+            "its delivery date, for point-in-time questions.",
+        )
+        for name in VERSIONED
+    ]
+    + [
+        _raw_spec(
+            "_deliveries",
+            "`raw._deliveries`: one row per delivery loaded (date, content fingerprint, files, "
+            "load time, run id); `raw._load_manifest` has one row per file loaded.",
+        )
+    ]
+)
 
 
 def _preview(con, table: str) -> str:
@@ -86,6 +101,11 @@ def landing_zone_ingest(context: dg.AssetExecutionContext, warehouse: Warehouse)
                 },
             )
 
+        for name in VERSIONED:
+            versions = con.execute(f"SELECT count(*) FROM raw.{name}__history").fetchone()[0]
+            yield dg.MaterializeResult(
+                asset_key=raw_key(f"{name}__history"), metadata={"dagster/row_count": versions}
+            )
         delivered = con.execute(
             "SELECT count(*), max(delivery_date) FROM raw._deliveries"
         ).fetchone()

@@ -102,7 +102,8 @@ def _load_table(con, table: str, f, delivery: Delivery, loaded_at, run_id: str) 
         "run_id": run_id,
     }
     stamp = (
-        "$delivery AS _delivery_date, $file AS _source_file, $checksum AS _file_checksum, "
+        "$delivery AS _delivery_date, $delivery AS _first_delivery_date, $file AS _source_file, "
+        "$checksum AS _file_checksum, "
         "_line, $loaded_at AS _loaded_at, $run_id AS _run_id"
     )
     f.register(con)
@@ -158,8 +159,11 @@ def _apply(con, table: str, columns: str) -> int:
     newer = "c._delivery_date > n._delivery_date"
     if spec.has_updated_at:
         newer = f"(c.updated_at > n.updated_at OR (c.updated_at = n.updated_at AND {newer}))"
+    # A key keeps the date it was first delivered, so that "known by date T" stays true of it.
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE applicable AS SELECT * FROM good n "
+        "CREATE OR REPLACE TEMP TABLE applicable AS SELECT n.* REPLACE (coalesce(least("
+        "c._first_delivery_date, n._first_delivery_date), n._first_delivery_date) AS "
+        f"_first_delivery_date) FROM good n LEFT JOIN raw.{table} c ON {same_key} "
         f"WHERE NOT EXISTS (SELECT 1 FROM raw.{table} c WHERE {same_key} AND {newer})"
     )
     con.execute(f"DELETE FROM raw.{table} c USING applicable n WHERE {same_key}")

@@ -27,7 +27,8 @@ TYPE_WORDS = {
 }
 META_COLUMNS = (
     ("_extra", "VARCHAR"),  # extra columns of the file, as a JSON object (kept, never dropped)
-    ("_delivery_date", "DATE"),
+    ("_delivery_date", "DATE"),  # the delivery that carried this version
+    ("_first_delivery_date", "DATE"),  # the first delivery that carried this key (as-of joins)
     ("_source_file", "VARCHAR"),
     ("_file_checksum", "VARCHAR"),
     ("_line", "BIGINT"),

@@ -8,5 +8,7 @@ select
     quantity,
     discount_pct,
     recorded_at,
-    _delivery_date as delivered_on
+    _delivery_date as delivered_on,
+    _first_delivery_date as first_delivered_on,
+    {{ known_on('recorded_at') }} as known_on
 from {{ source('raw', 'sub_subscription_events') }}

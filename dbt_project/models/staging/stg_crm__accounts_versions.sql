@@ -1,0 +1,11 @@
+-- Every delivered version of each account, for "what was known at date T" questions.
+select
+    account_id,
+    updated_at,
+    _delivery_date as delivered_on,
+    {{ known_on('updated_at', '_delivery_date') }} as known_on,
+    segment,
+    industry,
+    upper(country) as country_code,
+    employee_count
+from {{ source('raw', 'crm_accounts__history') }}
