@@ -49,9 +49,12 @@ def _summary(settings: Settings) -> None:
         return
     con = connect(settings.warehouse)  # same configuration as the job's connections
     try:
-        rows = con.execute(
-            "SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = 'raw' "
-            "AND NOT starts_with(table_name, '_') AND NOT contains(table_name, '__') ORDER BY 1"
+        layers = con.execute(
+            "SELECT schema_name, count(*), sum(estimated_size) FROM duckdb_tables() "
+            "WHERE schema_name IN ('raw', 'intermediate', 'marts', 'snapshots') "
+            "AND (schema_name <> 'raw' "
+            "     OR NOT (contains(table_name, '__') OR starts_with(table_name, '_'))) "
+            "GROUP BY 1 ORDER BY 1"
         ).fetchall()
         deliveries = con.execute(
             "SELECT count(*), max(delivery_date) FROM raw._deliveries"
@@ -59,11 +62,35 @@ def _summary(settings: Settings) -> None:
         quarantined = con.execute(
             "SELECT coalesce(sum(quarantined_rows), 0) FROM raw._load_manifest"
         ).fetchone()[0]
+        kpis = _latest_kpis(con)
     finally:
         con.close()
     print(
         f"warehouse {settings.warehouse}: {deliveries[0]} deliveries loaded "
         f"(latest {deliveries[1]}), {quarantined:,} rows quarantined"
     )
-    for table, n in rows:
-        print(f"  raw.{table:<26} {n:>12,} rows")
+    for schema, tables, rows in layers:
+        print(f"  {schema:<13} {tables:>3} tables {rows:>14,} rows")
+    if kpis:
+        print(kpis)
+
+
+def _latest_kpis(con) -> str | None:
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' "
+        "AND table_name = 'kpi_saas_monthly'"
+    ).fetchone()[0]
+    if not exists:
+        return None
+    row = con.execute(
+        "SELECT month, mrr, active_accounts, net_new_mrr, logo_churn_rate, nrr_12m "
+        "FROM marts.kpi_saas_monthly WHERE is_complete_month ORDER BY month DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    month, mrr, active, net_new, churn, nrr = row
+    pct = lambda v: "n/a" if v is None else f"{v:.1%}"  # noqa: E731
+    return (
+        f"latest complete month {month:%Y-%m}: MRR {mrr:,.2f}, {active:,} active accounts, "
+        f"net new MRR {net_new:,.2f}, logo churn {pct(churn)}, NRR 12m {pct(nrr)}"
+    )

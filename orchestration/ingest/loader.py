@@ -53,12 +53,23 @@ class LoadReport:
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create ``raw`` with every contract table, even those no delivery has carried yet."""
+    """Create ``raw`` with every contract table, even those no delivery has carried yet.
+
+    A warehouse made by an earlier version gets the load-metadata columns added since then
+    (``_first_delivery_date`` defaults to the row's delivery date).
+    """
     for stmt in rules.MANIFEST_SQL:
         con.execute(stmt)
     for table in TABLES.values():
         for stmt in rules.create_raw_sql(table):
             con.execute(stmt)
+        for relation in rules.raw_relations(table.name):
+            for name, kind in rules.META_COLUMNS:
+                con.execute(f"ALTER TABLE raw.{relation} ADD COLUMN IF NOT EXISTS {name} {kind}")
+            con.execute(
+                f"UPDATE raw.{relation} SET _first_delivery_date = _delivery_date "
+                "WHERE _first_delivery_date IS NULL"
+            )
 
 
 def fingerprint(delivery: Delivery) -> str:
@@ -109,9 +120,10 @@ def _load_table(con, table: str, f, delivery: Delivery, loaded_at, run_id: str) 
     f.register(con)
     text = ", ".join(q(c.name) for c in spec.columns)
     con.execute("CREATE OR REPLACE TEMP TABLE bad_lines AS " + rules.bad_rows_sql(spec, f.extras))
+    meta_names = ", ".join(name for name, _ in rules.META_COLUMNS)
     quarantined = con.execute(
-        f"INSERT INTO raw.{table}__quarantine SELECT {text}, _extra, {stamp}, "
-        "split_part(_reason, ':', 1), _reason FROM bad_lines",
+        f"INSERT INTO raw.{table}__quarantine ({text}, {meta_names}, _reason_code, _reason) "
+        f"SELECT {text}, _extra, {stamp}, split_part(_reason, ':', 1), _reason FROM bad_lines",
         meta,
     ).fetchone()[0]
     good = f"SELECT {text}, _extra, {stamp} FROM ({rules.good_rows_sql(spec, f.extras)})"

@@ -101,6 +101,12 @@ def create_raw_sql(table: Table) -> list[str]:
     return stmts
 
 
+def raw_relations(table: str) -> list[str]:
+    """The raw tables one contract table is kept in."""
+    extra = [f"{table}__history"] if table in VERSIONED else []
+    return [table, f"{table}__quarantine", *extra]
+
+
 MANIFEST_SQL = [
     "CREATE SCHEMA IF NOT EXISTS raw",
     """CREATE TABLE IF NOT EXISTS raw._load_manifest (
