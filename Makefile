@@ -23,6 +23,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(DBT) parse $(DBT_DIRS) --quiet
 	$(BIN)/python -m pytest -n 2
 
 # The dbt docs site (every model and column described) as one static page for analysts.

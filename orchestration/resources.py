@@ -17,6 +17,7 @@ class Warehouse(dg.ConfigurableResource):
     path: str
     landing_dir: str
     bad_row_threshold: float = 0.05
+    model_dir: str = "models"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Warehouse:
@@ -24,11 +25,16 @@ class Warehouse(dg.ConfigurableResource):
             path=str(settings.warehouse),
             landing_dir=str(settings.landing_dir),
             bad_row_threshold=settings.bad_row_threshold,
+            model_dir=str(settings.model_dir),
         )
 
     @property
     def landing(self) -> Path:
         return safe_path(self.landing_dir, "landing directory")
+
+    @property
+    def model_root(self) -> Path:
+        return safe_path(self.model_dir, "model registry directory")
 
     @contextmanager
     def connect(self, read_only: bool = False):

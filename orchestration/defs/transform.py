@@ -1,5 +1,6 @@
 """The dbt project as Dagster assets: staging, intermediate and marts, tests as asset checks."""
 
+import fcntl
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -23,17 +24,21 @@ def ensure_manifest(project: DbtProject = DBT_PROJECT) -> Path:
     """Parse the dbt project when its manifest is missing or older than any project file.
 
     ``DbtProject.prepare_if_dev`` only acts under ``dagster dev``; the CLI, the tests and a
-    scheduled deployment load the definitions without it.
+    scheduled deployment load the definitions without it. A file lock keeps processes that
+    load the definitions at the same time (test workers, code servers) from parsing at once.
     """
     manifest = project.manifest_path
-    sources = [p for p in DBT_DIR.rglob("*") if p.is_file() and "target" not in p.parts]
-    newest = max(p.stat().st_mtime for p in sources)
-    if not manifest.exists() or manifest.stat().st_mtime < newest:
-        result = dbtRunner().invoke(
-            ["parse", "--quiet", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
-        )
-        if not result.success:
-            raise RuntimeError(f"dbt parse failed: {result.exception}")
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with (manifest.parent / ".parse.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        sources = [p for p in DBT_DIR.rglob("*") if p.is_file() and "target" not in p.parts]
+        newest = max(p.stat().st_mtime for p in sources)
+        if not manifest.exists() or manifest.stat().st_mtime < newest:
+            result = dbtRunner().invoke(
+                ["parse", "--quiet", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
+            )
+            if not result.success:
+                raise RuntimeError(f"dbt parse failed: {result.exception}")
     return manifest
 
 

@@ -1,0 +1,295 @@
+"""The upsell propensity model as Dagster assets: train a challenger and apply the promotion
+rule (``propensity_model``), then score every paying account with the champion
+(``propensity_scores``). The logic lives in ``ml/``; this module moves data in and out."""
+
+from datetime import UTC, datetime
+
+import dagster as dg
+import numpy as np
+import pandas as pd
+
+from ml import registry
+from ml.drift import psi
+from ml.evaluate import deciles, evaluate
+from ml.explain import contributions, reference_row, top_reasons
+from ml.features import FEATURES, LABEL, NUMERIC, prepare
+from ml.offers import association_rules, next_best_offer
+from ml.split import NotEnoughHistory, out_of_time_split
+from ml.train import BASELINE_FEATURES, fit_baseline, fit_model, predict
+from orchestration.resources import Warehouse
+
+FEATURES_KEY = dg.AssetKey(["marts", "fct_account_features"])
+MODEL_KEY = dg.AssetKey(["ml", "propensity_model"])
+SCORES_KEY = dg.AssetKey(["ml", "propensity_scores"])
+OWNER = "team:data-science"
+AUC_FLOOR = 0.6
+DRIFT_PSI = 0.25
+SCORE_COLUMNS = {
+    "account_id": "VARCHAR",
+    "snapshot_date": "DATE",
+    "probability": "DOUBLE",
+    "decile": "BIGINT",
+    "reason_1": "VARCHAR",
+    "reason_2": "VARCHAR",
+    "reason_3": "VARCHAR",
+    "reasons": "VARCHAR",
+    "recommended_offer": "VARCHAR",
+    "offer_reason": "VARCHAR",
+    "model_version": "VARCHAR",
+    "scored_at": "TIMESTAMP",
+}
+
+
+class ModelConfig(dg.Config):
+    holdout_snapshots: int = 3
+    auc_margin: float = 0.01
+    max_calibration_gap: float = 0.1
+    seed: int = 0
+
+
+def _features(warehouse: Warehouse) -> pd.DataFrame:
+    with warehouse.connect() as con:
+        frame = con.execute("SELECT * FROM marts.fct_account_features").df()
+    return prepare(frame)
+
+
+def _fingerprint(frame: pd.DataFrame) -> str:
+    hashed = pd.util.hash_pandas_object(
+        frame.sort_values(["account_id", "snapshot_date"]), index=False
+    )
+    return f"{len(frame)}:{int(hashed.sum()) & 0xFFFFFFFFFFFF:012x}"
+
+
+@dg.asset(
+    key=MODEL_KEY,
+    deps=[FEATURES_KEY],
+    group_name="ml",
+    kinds={"scikitlearn"},
+    owners=[OWNER],
+    description="Trains a challenger on the point-in-time features (out-of-time split), "
+    "evaluates it and a logistic baseline on the holdout, registers it under "
+    "UPSELL_MODEL_DIR and promotes it to champion only by the promotion rule.",
+    check_specs=[
+        dg.AssetCheckSpec(
+            "holdout_auc_above_floor",
+            asset=MODEL_KEY,
+            description=f"The champion's holdout ROC AUC is at least {AUC_FLOOR}.",
+        )
+    ],
+)
+def propensity_model(context: dg.AssetExecutionContext, config: ModelConfig, warehouse: Warehouse):
+    root = warehouse.model_root
+    frame = _features(warehouse)
+    try:
+        split = out_of_time_split(frame, holdout_snapshots=config.holdout_snapshots)
+    except NotEnoughHistory as exc:
+        context.log.warning(f"training skipped: {exc}")
+        yield dg.MaterializeResult(metadata={"skipped": str(exc)})
+        yield dg.AssetCheckResult(
+            check_name="holdout_auc_above_floor",
+            passed=True,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=f"no model trained: {exc}",
+        )
+        return
+    y = split.holdout[LABEL].astype(int).to_numpy()
+    model = fit_model(split.train, seed=config.seed)
+    metrics = evaluate(y, predict(model, split.holdout))
+    baseline = evaluate(y, predict(fit_baseline(split.train), split.holdout, BASELINE_FEATURES))
+    version = registry.register(
+        root,
+        model,
+        {
+            "features": {c: str(split.train[c].dtype) for c in FEATURES},
+            "training_window": [str(split.train_snapshots[0]), str(split.train_snapshots[-1])],
+            "holdout_window": [str(split.holdout_snapshots[0]), str(split.holdout_snapshots[-1])],
+            "training_rows": len(split.train),
+            "data_fingerprint": _fingerprint(frame),
+            "metrics": metrics,
+            "baseline_metrics": baseline,
+            "reference": reference_row(split.train),
+            "training_scores": np.quantile(
+                predict(model, split.train), np.linspace(0, 1, 101)
+            ).tolist(),
+            "training_features": {
+                c: np.nanquantile(split.train[c], np.linspace(0, 1, 101)).tolist()
+                for c in NUMERIC
+                if split.train[c].notna().any()
+            },
+        },
+    )
+    current = registry.champion(root)
+    champion_metrics = None
+    if current is not None:
+        champion_metrics = evaluate(y, predict(registry.load(root, current), split.holdout))
+    rule = registry.PromotionRule(
+        auc_margin=config.auc_margin, max_calibration_gap=config.max_calibration_gap
+    )
+    promoted, reason = registry.decide(metrics, champion_metrics, rule)
+    registry.record_decision(
+        root,
+        {
+            "challenger": version,
+            "champion_before": current,
+            "promoted": promoted,
+            "reason": reason,
+            "challenger_metrics": {
+                k: metrics[k] for k in ("roc_auc", "pr_auc", "brier", "top_decile_lift")
+            },
+            "champion_metrics": (
+                {k: champion_metrics[k] for k in ("roc_auc", "pr_auc", "brier", "top_decile_lift")}
+                if champion_metrics
+                else None
+            ),
+        },
+    )
+    context.log.info(
+        f"challenger {version}: {'promoted' if promoted else 'not promoted'}: {reason}"
+    )
+    champion_now = registry.champion(root)
+    champion_auc = metrics["roc_auc"] if champion_now == version else champion_metrics["roc_auc"]
+    lift = pd.DataFrame(
+        {"decile": range(10, 0, -1), "lift": metrics["lift_by_decile"]}
+    ).to_markdown(index=False)
+    yield dg.MaterializeResult(
+        metadata={
+            "challenger": version,
+            "champion": champion_now,
+            "promoted": promoted,
+            "decision": reason,
+            "holdout_roc_auc": metrics["roc_auc"],
+            "holdout_pr_auc": metrics["pr_auc"],
+            "holdout_brier": metrics["brier"],
+            "top_decile_lift": metrics["top_decile_lift"],
+            "baseline_roc_auc": baseline["roc_auc"],
+            "baseline_top_decile_lift": baseline["top_decile_lift"],
+            "lift_by_decile": dg.MetadataValue.md(lift),
+            "calibration": dg.MetadataValue.json(metrics["calibration"]),
+        }
+    )
+    yield dg.AssetCheckResult(
+        check_name="holdout_auc_above_floor",
+        passed=champion_auc >= AUC_FLOOR,
+        metadata={"champion_holdout_roc_auc": champion_auc, "floor": AUC_FLOOR},
+    )
+
+
+def _owned_addons(con) -> tuple[pd.DataFrame, dict]:
+    baskets = con.execute(
+        "SELECT DISTINCT o.account_id, i.product_id FROM intermediate.int_orders o "
+        "JOIN staging.stg_shop__order_items i USING (order_id) "
+        "JOIN staging.stg_shop__products p USING (product_id) WHERE o.is_completed AND p.is_addon"
+    ).df()
+    owned = baskets.groupby("account_id")["product_id"].apply(set).to_dict()
+    return baskets, owned
+
+
+@dg.asset(
+    key=SCORES_KEY,
+    deps=[MODEL_KEY, FEATURES_KEY],
+    group_name="ml",
+    kinds={"scikitlearn", "duckdb"},
+    owners=[OWNER],
+    description="`ml.propensity_scores`: every paying account at the latest snapshot scored "
+    "by the champion: probability, decile (10 = most likely), three reasons in words, the "
+    "recommended offer and why, model version, scored_at. Empty until a champion exists.",
+    check_specs=[
+        dg.AssetCheckSpec("scores_are_probabilities", asset=SCORES_KEY, blocking=True),
+        dg.AssetCheckSpec("one_row_per_active_account", asset=SCORES_KEY, blocking=True),
+        dg.AssetCheckSpec("no_drift_from_training", asset=SCORES_KEY),
+    ],
+)
+def propensity_scores(context: dg.AssetExecutionContext, warehouse: Warehouse):
+    root = warehouse.model_root
+    frame = _features(warehouse)
+    latest = frame[frame["snapshot_date"] == frame["snapshot_date"].max()].reset_index(drop=True)
+    version = registry.champion(root)
+    scores = pd.DataFrame(columns=list(SCORE_COLUMNS))
+    drift = {}
+    if version is None:
+        context.log.warning("no champion model yet: scores stay empty until one is trained")
+    else:
+        card = registry.card(root, version)
+        model = registry.load(root, version)
+        probability = predict(model, latest)
+        contrib = contributions(lambda f: predict(model, f), latest[FEATURES], card["reference"])
+        reasons = top_reasons(latest, contrib, card["reference"])
+        with warehouse.connect() as con:
+            baskets, owned = _owned_addons(con)
+        rules = association_rules(baskets)
+        offers = [
+            next_best_offer(row, owned.get(row["account_id"], set()), rules)
+            for row in latest.to_dict(orient="records")
+        ]
+        reasons = [r + [None] * (3 - len(r)) for r in reasons]
+        scores = pd.DataFrame(
+            {
+                "account_id": latest["account_id"],
+                "snapshot_date": pd.to_datetime(latest["snapshot_date"]).dt.date,
+                "probability": probability,
+                "decile": deciles(probability),
+                "reason_1": [r[0] for r in reasons],
+                "reason_2": [r[1] for r in reasons],
+                "reason_3": [r[2] for r in reasons],
+                "reasons": ["; ".join(x for x in r if x) for r in reasons],
+                "recommended_offer": [o[0] for o in offers],
+                "offer_reason": [o[1] for o in offers],
+                "model_version": version,
+                "scored_at": datetime.now(UTC).replace(tzinfo=None),
+            }
+        )
+        drift = {"score": psi(np.array(card["training_scores"]), probability)}
+        for col, quantiles in card["training_features"].items():
+            drift[col] = psi(np.array(quantiles), latest[col].to_numpy(float))
+    with warehouse.connect() as con:
+        con.execute("CREATE SCHEMA IF NOT EXISTS ml")
+        con.register("scores_frame", scores)
+        typed = ", ".join(f"{name}::{kind} AS {name}" for name, kind in SCORE_COLUMNS.items())
+        con.execute(
+            f"CREATE OR REPLACE TABLE ml.propensity_scores AS SELECT {typed} FROM scores_frame"
+        )
+        con.unregister("scores_frame")
+    yield dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": len(scores),
+            "model_version": version or "none",
+            "snapshot_date": str(latest["snapshot_date"].max()) if len(latest) else "none",
+            "top_10": dg.MetadataValue.md(
+                scores.nlargest(10, "probability")[
+                    ["account_id", "probability", "recommended_offer"]
+                ].to_markdown(index=False)
+                if len(scores)
+                else "(no scores)"
+            ),
+        }
+    )
+    probabilities = scores["probability"].astype(float)
+    yield dg.AssetCheckResult(
+        check_name="scores_are_probabilities",
+        passed=bool(((probabilities >= 0) & (probabilities <= 1)).all()),
+        metadata={
+            "min": float(probabilities.min()) if len(scores) else 0.0,
+            "max": float(probabilities.max()) if len(scores) else 0.0,
+        },
+    )
+    unique = scores["account_id"].is_unique
+    expected = len(latest) if version is not None else 0
+    yield dg.AssetCheckResult(
+        check_name="one_row_per_active_account",
+        passed=bool(unique and len(scores) == expected),
+        metadata={"rows": len(scores), "active_accounts": len(latest)},
+    )
+    worst = max(
+        drift.items(), key=lambda kv: kv[1] if np.isfinite(kv[1]) else -1, default=(None, 0.0)
+    )
+    yield dg.AssetCheckResult(
+        check_name="no_drift_from_training",
+        passed=bool(not drift or worst[1] <= DRIFT_PSI),
+        severity=dg.AssetCheckSeverity.WARN,
+        description=(
+            f"largest PSI {worst[1]:.3f} on {worst[0]}: consider retraining"
+            if drift and worst[1] > DRIFT_PSI
+            else "feature and score distributions are close to training"
+        ),
+        metadata={"psi": dg.MetadataValue.json({k: round(v, 4) for k, v in drift.items()})},
+    )
