@@ -92,9 +92,17 @@ def champion(root: Path) -> str | None:
 
 
 def decide(
-    challenger: dict, champion_on_same_holdout: dict | None, rule: PromotionRule
+    challenger: dict,
+    champion_on_same_holdout: dict | None,
+    rule: PromotionRule,
+    same_data: bool = False,
 ) -> tuple[bool, str]:
-    """Whether the challenger becomes champion (propensity.md's promotion rule), and why."""
+    """Whether the challenger becomes champion (propensity.md's promotion rule), and why.
+
+    A challenger trained on newer data may be slightly worse on the same holdout (within the
+    margin) and still replace the champion: it has seen more recent behaviour. Retrained on the
+    very same data, it replaces the champion only when it is better.
+    """
     if challenger["roc_auc"] < rule.min_auc:
         return (
             False,
@@ -108,6 +116,11 @@ def decide(
     if champion_on_same_holdout is None:
         return True, "no champion yet"
     worse_by = champion_on_same_holdout["roc_auc"] - challenger["roc_auc"]
+    if same_data and worse_by >= 0:
+        return False, (
+            f"retrained on the same data and not better: ROC AUC {challenger['roc_auc']:.4f} vs "
+            f"the champion's {champion_on_same_holdout['roc_auc']:.4f}"
+        )
     if worse_by > rule.auc_margin:
         return False, (
             f"challenger ROC AUC {challenger['roc_auc']:.4f} is {worse_by:.4f} below the "

@@ -18,9 +18,12 @@ BASELINE_FEATURES = ["seat_utilisation", "feature_limit_hits_30d", "latest_nps",
 
 def fit_model(train: pd.DataFrame, seed: int = 0) -> Pipeline:
     """Gradient-boosted trees on all features; missing values are handled natively."""
+    # A feature with no value at all in training (e.g. 12-month change in a young history)
+    # carries nothing to learn and breaks binning: leave it out.
+    numeric = [c for c in NUMERIC + DERIVED if train[c].notna().any()]
     encode = ColumnTransformer(
         [
-            ("numeric", "passthrough", NUMERIC + DERIVED),
+            ("numeric", "passthrough", numeric),
             (
                 "categorical",
                 OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1),
@@ -29,7 +32,7 @@ def fit_model(train: pd.DataFrame, seed: int = 0) -> Pipeline:
         ],
         verbose_feature_names_out=False,
     )
-    n_numeric = len(NUMERIC) + len(DERIVED)
+    n_numeric = len(numeric)
     model = HistGradientBoostingClassifier(
         learning_rate=0.06,
         max_iter=400,

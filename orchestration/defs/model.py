@@ -120,12 +120,14 @@ def propensity_model(context: dg.AssetExecutionContext, config: ModelConfig, war
     )
     current = registry.champion(root)
     champion_metrics = None
+    same_data = False
     if current is not None:
+        same_data = registry.card(root, current)["data_fingerprint"] == _fingerprint(frame)
         champion_metrics = evaluate(y, predict(registry.load(root, current), split.holdout))
     rule = registry.PromotionRule(
         auc_margin=config.auc_margin, max_calibration_gap=config.max_calibration_gap
     )
-    promoted, reason = registry.decide(metrics, champion_metrics, rule)
+    promoted, reason = registry.decide(metrics, champion_metrics, rule, same_data=same_data)
     registry.record_decision(
         root,
         {

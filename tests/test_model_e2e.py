@@ -1,0 +1,102 @@
+"""End to end: train on a small generated landing zone, register, promote, score, and feed the
+scores back into the marts; retraining on the same data keeps the champion unless better."""
+
+from __future__ import annotations
+
+import json
+
+import dagster as dg
+import duckdb
+import pytest
+from dagster_dbt import DbtCliResource
+
+from ml import registry
+from orchestration.defs.ingest import landing_zone_ingest
+from orchestration.defs.model import propensity_model, propensity_scores
+from orchestration.defs.raw_checks import raw_suites
+from orchestration.defs.transform import DBT_EXECUTABLE, DBT_PROJECT, dbt_models
+from orchestration.resources import Warehouse
+
+
+@pytest.fixture(scope="module")
+def trained(small_landing, tmp_path_factory):
+    root = tmp_path_factory.mktemp("model")
+    resources = {
+        "warehouse": Warehouse(
+            path=str(root / "warehouse.duckdb"),
+            landing_dir=str(small_landing[0]),
+            model_dir=str(root / "models"),
+        ),
+        "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE),
+    }
+    assets = [landing_zone_ingest, raw_suites, dbt_models, propensity_model, propensity_scores]
+    result = dg.materialize(assets, resources=resources, raise_on_error=False)
+    return result, root, resources
+
+
+def test_training_registers_and_promotes_a_model_that_beats_the_baseline(trained):
+    result, root, _ = trained
+    assert result.success
+    version = registry.champion(root / "models")
+    assert version is not None
+    card = registry.card(root / "models", version)
+    assert set(card) >= {"features", "training_window", "data_fingerprint", "metrics",
+                         "libraries", "trained_at", "model_sha256"}  # fmt: skip
+    assert card["metrics"]["roc_auc"] > card["baseline_metrics"]["roc_auc"]
+    assert card["metrics"]["roc_auc"] > 0.65
+    meta = next(
+        e.materialization.metadata
+        for e in result.get_asset_materialization_events()
+        if e.asset_key == dg.AssetKey(["ml", "propensity_model"])
+    )
+    assert meta["promoted"].value is True
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    assert checks["holdout_auc_above_floor"].passed
+    assert checks["scores_are_probabilities"].passed
+    assert checks["one_row_per_active_account"].passed
+
+
+def test_every_paying_account_is_scored_with_reasons_and_an_offer(trained):
+    _, root, _ = trained
+    con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
+    latest = con.execute(
+        "SELECT count(*) FROM marts.fct_account_features "
+        "WHERE snapshot_date = (SELECT max(snapshot_date) FROM marts.fct_account_features)"
+    ).fetchone()[0]
+    scores = con.execute(
+        "SELECT count(*), count(DISTINCT account_id), min(probability), max(probability), "
+        "count(reason_1), count(recommended_offer), count(DISTINCT decile) "
+        "FROM ml.propensity_scores"
+    ).fetchone()
+    assert scores[0] == scores[1] == latest > 100
+    assert 0 <= scores[2] <= scores[3] <= 1
+    assert scores[4] > 0.9 * latest and scores[5] == latest and scores[6] == 10
+    # The scores flow back into the marts through dbt.
+    in_360 = con.execute(
+        "SELECT count(*) FROM marts.customer_360 c JOIN ml.propensity_scores s USING (account_id) "
+        "WHERE c.upsell_propensity = s.probability AND c.model_version = s.model_version"
+    ).fetchone()[0]
+    assert in_360 == latest
+    top = con.execute(
+        "SELECT account_id, upsell_propensity FROM marts.upsell_targets WHERE rank = 1"
+    ).fetchone()
+    assert top[1] == scores[3]
+    columns = {r[0] for r in con.execute("DESCRIBE marts.upsell_targets").fetchall()}
+    assert not columns & {"email", "full_name"}
+
+
+def test_retraining_on_the_same_data_keeps_the_champion(trained):
+    _, root, resources = trained
+    before = registry.champion(root / "models")
+    again = dg.materialize([propensity_model], resources=resources)
+    assert again.success
+    assert registry.champion(root / "models") == before
+    decisions = [
+        json.loads(line) for line in (root / "models" / registry.DECISIONS).read_text().splitlines()
+    ]
+    assert [d["promoted"] for d in decisions] == [True, False]
+    assert "same data" in decisions[-1]["reason"]
+    assert (
+        decisions[-1]["champion_metrics"]["roc_auc"]
+        >= decisions[-1]["challenger_metrics"]["roc_auc"]
+    )
