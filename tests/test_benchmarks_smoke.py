@@ -28,3 +28,11 @@ def test_ingest_benchmark_reports_its_speed(tmp_path):
     out = _run("benchmarks.bench_ingest", tmp_path)
     assert re.search(r"ingest: 150 accounts x 3 months, [\d,]+ rows; .* rows/s", out)
     assert (tmp_path / "data" / "bench" / "150x3" / "landing").is_dir()
+
+
+def test_model_benchmark_reports_auc_against_the_oracle(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    args = [sys.executable, "-m", "benchmarks.bench_model", "--accounts", "1500", "--months", "12"]
+    done = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert re.search(r"ROC AUC 0\.\d+  oracle 0\.\d+  ratio \d\.\d+", done.stdout)

@@ -140,3 +140,12 @@ def test_registry_round_trip_and_a_tampered_model_is_refused(tmp_path):
     path.write_bytes(path.read_bytes() + b"\x00")
     with pytest.raises(registry.TamperedModel, match="refusing to load"):
         registry.load(tmp_path, version)
+
+
+def test_lift_chart_is_an_svg_with_one_bar_per_decile():
+    from ml.report import as_markdown_image, lift_chart_svg
+
+    svg = lift_chart_svg([3.1, 2.0, 1.5, 1.2, 1.0, 0.8, 0.6, 0.4, 0.3, 0.1])
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert svg.count("<rect") == 10 and ">3.1<" in svg
+    assert as_markdown_image(svg).startswith("![chart](data:image/svg+xml;base64,")

@@ -100,3 +100,33 @@ def test_retraining_on_the_same_data_keeps_the_champion(trained):
         decisions[-1]["champion_metrics"]["roc_auc"]
         >= decisions[-1]["challenger_metrics"]["roc_auc"]
     )
+
+
+def test_too_little_history_skips_training_and_everything_else_completes(tmp_path):
+    from orchestration.sample_data import generate
+    from orchestration.sample_data.simulate import Options
+
+    generate(Options(accounts=120, months=3, seed=5), tmp_path / "landing", tmp_path / "truth")
+    resources = {
+        "warehouse": Warehouse(
+            path=str(tmp_path / "warehouse.duckdb"),
+            landing_dir=str(tmp_path / "landing"),
+            model_dir=str(tmp_path / "models"),
+        ),
+        "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE),
+    }
+    assets = [landing_zone_ingest, raw_suites, dbt_models, propensity_model, propensity_scores]
+    result = dg.materialize(assets, resources=resources, raise_on_error=False)
+    assert result.success
+    meta = next(
+        e.materialization.metadata
+        for e in result.get_asset_materialization_events()
+        if e.asset_key == dg.AssetKey(["ml", "propensity_model"])
+    )
+    assert "labelled month-end snapshots" in meta["skipped"].value
+    assert registry.champion(tmp_path / "models") is None
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM ml.propensity_scores").fetchone() == (0,)
+    assert con.execute(
+        "SELECT count(*), count(upsell_propensity) FROM marts.customer_360"
+    ).fetchone() == (120, 0)

@@ -14,8 +14,10 @@ from ml.evaluate import deciles, evaluate
 from ml.explain import contributions, reference_row, top_reasons
 from ml.features import FEATURES, LABEL, NUMERIC, prepare
 from ml.offers import association_rules, next_best_offer
-from ml.split import NotEnoughHistory, out_of_time_split
-from ml.train import BASELINE_FEATURES, fit_baseline, fit_model, predict
+from ml.report import as_markdown_image, lift_chart_svg
+from ml.split import NotEnoughHistory
+from ml.train import predict
+from ml.training import train_and_evaluate
 from orchestration.resources import Warehouse
 
 FEATURES_KEY = dg.AssetKey(["marts", "fct_account_features"])
@@ -81,7 +83,7 @@ def propensity_model(context: dg.AssetExecutionContext, config: ModelConfig, war
     root = warehouse.model_root
     frame = _features(warehouse)
     try:
-        split = out_of_time_split(frame, holdout_snapshots=config.holdout_snapshots)
+        trained = train_and_evaluate(frame, config.holdout_snapshots, config.seed)
     except NotEnoughHistory as exc:
         context.log.warning(f"training skipped: {exc}")
         yield dg.MaterializeResult(metadata={"skipped": str(exc)})
@@ -92,10 +94,9 @@ def propensity_model(context: dg.AssetExecutionContext, config: ModelConfig, war
             description=f"no model trained: {exc}",
         )
         return
+    split, model, metrics = trained.split, trained.model, trained.metrics
+    baseline = trained.baseline_metrics
     y = split.holdout[LABEL].astype(int).to_numpy()
-    model = fit_model(split.train, seed=config.seed)
-    metrics = evaluate(y, predict(model, split.holdout))
-    baseline = evaluate(y, predict(fit_baseline(split.train), split.holdout, BASELINE_FEATURES))
     version = registry.register(
         root,
         model,
@@ -166,6 +167,9 @@ def propensity_model(context: dg.AssetExecutionContext, config: ModelConfig, war
             "baseline_roc_auc": baseline["roc_auc"],
             "baseline_top_decile_lift": baseline["top_decile_lift"],
             "lift_by_decile": dg.MetadataValue.md(lift),
+            "lift_chart": dg.MetadataValue.md(
+                as_markdown_image(lift_chart_svg(metrics["lift_by_decile"]), "lift by decile")
+            ),
             "calibration": dg.MetadataValue.json(metrics["calibration"]),
         }
     )

@@ -1,0 +1,19 @@
+
+  
+  create view "warehouse"."staging"."stg_crm__support_tickets_versions__dbt_tmp" as (
+    -- Every delivered version of each support ticket (open first, resolved later).
+select
+    ticket_id,
+    updated_at,
+    _delivery_date as delivered_on,
+    case
+        when _delivery_date = (select min(delivery_date) from "warehouse"."raw"."_deliveries")
+            then least(cast(updated_at as date), _delivery_date)
+        else _delivery_date
+    end as known_on,
+    account_id,
+    priority,
+    opened_at,
+    resolved_at
+from "warehouse"."raw"."crm_support_tickets__history"
+  );

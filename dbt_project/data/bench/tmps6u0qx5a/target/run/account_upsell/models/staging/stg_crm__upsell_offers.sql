@@ -1,0 +1,21 @@
+
+  
+  create view "warehouse"."staging"."stg_crm__upsell_offers__dbt_tmp" as (
+    select
+    offer_id,
+    account_id,
+    campaign_id,
+    variant,
+    offer_type,
+    offered_item,
+    channel,
+    sent_at,
+    _delivery_date as delivered_on,
+    _first_delivery_date as first_delivered_on,
+    case
+        when _first_delivery_date = (select min(delivery_date) from "warehouse"."raw"."_deliveries")
+            then least(cast(sent_at as date), _first_delivery_date)
+        else _first_delivery_date
+    end as known_on
+from "warehouse"."raw"."crm_upsell_offers"
+  );

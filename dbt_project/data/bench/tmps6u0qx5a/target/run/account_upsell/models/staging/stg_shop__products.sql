@@ -1,0 +1,12 @@
+
+  
+  create view "warehouse"."staging"."stg_shop__products__dbt_tmp" as (
+    select
+    product_id,
+    product_name,
+    category,
+    is_addon,
+    upper(currency) as currency,
+    list_price
+from "warehouse"."raw"."shop_products"
+  );

@@ -1,0 +1,46 @@
+"""One training round: split out of time, fit the model and the baseline, evaluate both on the
+holdout. Shared by the Dagster training asset and the model benchmark."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import pandas as pd
+from sklearn.pipeline import Pipeline
+
+from ml.evaluate import evaluate
+from ml.features import LABEL
+from ml.split import Split, out_of_time_split
+from ml.train import BASELINE_FEATURES, fit_baseline, fit_model, predict
+
+
+@dataclass
+class TrainingRound:
+    model: Pipeline
+    split: Split
+    metrics: dict
+    baseline_metrics: dict
+    holdout_probabilities: pd.Series
+    seconds: float
+
+
+def train_and_evaluate(
+    frame: pd.DataFrame, holdout_snapshots: int = 3, seed: int = 0
+) -> TrainingRound:
+    """Raises ``NotEnoughHistory`` (one clear sentence) when there is too little to learn from."""
+    split = out_of_time_split(frame, holdout_snapshots=holdout_snapshots)
+    started = time.perf_counter()
+    model = fit_model(split.train, seed=seed)
+    seconds = time.perf_counter() - started
+    y = split.holdout[LABEL].astype(int).to_numpy()
+    probabilities = predict(model, split.holdout)
+    baseline = predict(fit_baseline(split.train), split.holdout, BASELINE_FEATURES)
+    return TrainingRound(
+        model=model,
+        split=split,
+        metrics=evaluate(y, probabilities),
+        baseline_metrics=evaluate(y, baseline),
+        holdout_probabilities=pd.Series(probabilities, index=split.holdout.index),
+        seconds=seconds,
+    )
