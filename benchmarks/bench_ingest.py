@@ -16,7 +16,7 @@ from orchestration.ingest.loader import connect, load_landing_zone
 from orchestration.sample_data import generate
 from orchestration.sample_data.simulate import Options
 
-CACHE = Path("data/bench")
+CACHE = Path("data/bench").resolve()  # absolute: dbt changes the working directory
 
 
 def landing_for(accounts: int, months: int) -> Path:
