@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import duckdb
-from dbt.cli.main import dbtRunner
 from sklearn.metrics import roc_auc_score
 
 from benchmarks.bench_ingest import CACHE, landing_for
@@ -22,7 +21,7 @@ from benchmarks.common import scale_args
 from ml.features import LABEL, prepare
 from ml.train import predict
 from ml.training import train_and_evaluate
-from orchestration.defs.transform import DBT_DIR, release_dbt_connections, warehouse_env
+from orchestration.defs.transform import run_dbt
 from orchestration.ingest.loader import connect, load_landing_zone
 
 
@@ -31,15 +30,8 @@ def build_warehouse(landing: Path, root: Path) -> Path:
     con = connect(warehouse)
     load_landing_zone(con, landing, "bench-model")
     con.close()
-    with warehouse_env(str(warehouse)):
-        result = dbtRunner().invoke(
-            ["build", "--select", "+fct_account_features", "--exclude", "test_type:data",
-             "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--quiet",
-             "--target-path", str(root / "target"), "--log-path", str(root / "logs")]
-        )  # fmt: skip
-    release_dbt_connections()
-    if not result.success:
-        raise SystemExit(f"dbt build failed: {result.exception}")
+    run_dbt(["build", "--select", "+fct_account_features", "--exclude", "test_type:data"],
+            warehouse, root)  # fmt: skip
     return warehouse
 
 

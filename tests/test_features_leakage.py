@@ -7,10 +7,8 @@ import shutil
 from datetime import date
 
 import duckdb
-import pytest
-from dbt.cli.main import dbtRunner
 
-from orchestration.defs.transform import DBT_DIR, release_dbt_connections
+from orchestration.defs.transform import run_dbt
 from orchestration.ingest.loader import connect, load_landing_zone
 from orchestration.sample_data.simulate import Options
 from tests.conftest import make_landing
@@ -24,15 +22,8 @@ def _build_features(landing, root) -> list[tuple]:
     con = connect(warehouse)
     load_landing_zone(con, landing, "leakage")
     con.close()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("UPSELL_WAREHOUSE", str(warehouse))
-        result = dbtRunner().invoke(
-            ["build", "--select", "+fct_account_features", "--exclude", "test_type:data",
-             "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--quiet",
-             "--target-path", str(root / "target"), "--log-path", str(root / "logs")]
-        )  # fmt: skip
-    release_dbt_connections()
-    assert result.success, result.exception
+    run_dbt(["build", "--select", "+fct_account_features", "--exclude", "test_type:data"],
+            warehouse, root)  # fmt: skip
     con = duckdb.connect(str(warehouse), read_only=True)
     rows = con.execute(
         "SELECT * EXCLUDE (expanded_90d) FROM marts.fct_account_features "

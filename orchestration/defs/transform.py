@@ -82,6 +82,19 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
             release_dbt_connections()
 
 
+def run_dbt(args: list[str], warehouse: Path, work_dir: Path) -> None:
+    """Run dbt in this process against ``warehouse``, with target and logs under ``work_dir``
+    (benchmarks and tests; the assets go through ``DbtCliResource``)."""
+    with warehouse_env(str(warehouse)):
+        result = dbtRunner().invoke(
+            [*args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--quiet",
+             "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs")]
+        )  # fmt: skip
+    release_dbt_connections()
+    if not result.success:
+        raise RuntimeError(f"dbt {args[0]} failed: {result.exception}")
+
+
 def release_dbt_connections() -> None:
     """Close the DuckDB database that fetching row counts opened in this process.
 
