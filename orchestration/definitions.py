@@ -9,6 +9,7 @@ from orchestration.config import Settings
 from orchestration.defs.ingest import landing_zone_ingest, new_delivery_sensor
 from orchestration.defs.model import propensity_model, propensity_scores
 from orchestration.defs.raw_checks import raw_suites
+from orchestration.defs.serving import serving_file
 from orchestration.defs.transform import DBT_EXECUTABLE, DBT_PROJECT, dbt_models
 from orchestration.resources import Warehouse
 
@@ -22,7 +23,7 @@ daily_refresh = dg.define_asset_job(
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or Settings.from_env()
     return dg.Definitions(
-        assets=[landing_zone_ingest, dbt_models, propensity_model, propensity_scores],
+        assets=[landing_zone_ingest, dbt_models, propensity_model, propensity_scores, serving_file],
         asset_checks=[raw_suites],
         jobs=[daily_refresh],
         sensors=[new_delivery_sensor],

@@ -18,6 +18,7 @@ class Warehouse(dg.ConfigurableResource):
     landing_dir: str
     bad_row_threshold: float = 0.05
     model_dir: str = "models"
+    serving: str = ""  # the file BI tools read; default: serving.duckdb beside the warehouse
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Warehouse:
@@ -26,11 +27,18 @@ class Warehouse(dg.ConfigurableResource):
             landing_dir=str(settings.landing_dir),
             bad_row_threshold=settings.bad_row_threshold,
             model_dir=str(settings.model_dir),
+            serving=str(settings.serving),
         )
 
     @property
     def landing(self) -> Path:
         return safe_path(self.landing_dir, "landing directory")
+
+    @property
+    def serving_path(self) -> Path:
+        if self.serving:
+            return safe_path(self.serving, "serving file")
+        return safe_path(self.path, "warehouse").with_name("serving.duckdb")
 
     @property
     def model_root(self) -> Path:

@@ -1,0 +1,38 @@
+"""Publishing: the marts and the scores go to the serving file once every check upstream has
+passed in the run; a blocking failure anywhere upstream leaves the last good file in place."""
+
+import dagster as dg
+
+from orchestration.defs.model import SCORES_KEY
+from orchestration.defs.transform import dbt_models
+from orchestration.resources import Warehouse
+from orchestration.serving import publish
+
+SERVING_KEY = dg.AssetKey(["serving", "bi_duckdb"])
+MART_KEYS = sorted(
+    (key for key in dbt_models.keys if key.path[0] == "marts"), key=lambda k: k.to_user_string()
+)
+
+
+@dg.asset(
+    key=SERVING_KEY,
+    deps=[*MART_KEYS, SCORES_KEY],
+    group_name="serving",
+    kinds={"duckdb"},
+    owners=["team:data-engineering"],
+    description="The copy of the `marts` schema and `ml.propensity_scores` that BI tools open "
+    "read-only (UPSELL_SERVING): written as a new file in DuckDB 1.5's storage format, "
+    "checkpointed, audited, then atomically renamed over the previous one.",
+)
+def serving_file(context: dg.AssetExecutionContext, warehouse: Warehouse):
+    target = warehouse.serving_path
+    with warehouse.connect() as con:
+        counts = publish(con, target)
+    context.log.info(f"published {len(counts)} tables to {target}")
+    return dg.MaterializeResult(
+        metadata={
+            "path": str(target),
+            "tables": dg.MetadataValue.json(counts),
+            "dagster/row_count": sum(counts.values()),
+        }
+    )

@@ -1,0 +1,95 @@
+"""Publish the marts to the serving file BI tools read: write-audit-publish.
+
+DuckDB allows one writer or many readers per file, never both, so BI tools never open the
+warehouse. Each publication writes a complete new file beside the serving file (in a storage
+format DuckDB 1.5 readers open), checks it, then renames it over the old one in one atomic
+step: a reader that has the old file open keeps its snapshot, a new connection sees the new
+data, nobody ever sees half a publication.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from orchestration.errors import UpsellError
+
+STORAGE_VERSION = "v1.5.0"  # the oldest DuckDB that BI drivers commonly bundle
+PUBLISHED = [("marts", None), ("ml", "propensity_scores")]
+
+
+def published_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(schema, table) of every relation that goes to BI tools."""
+    rows = con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() "
+        "WHERE database_name = current_database()"
+    ).fetchall()
+    wanted = []
+    for schema, table in sorted(rows):
+        for want_schema, want_table in PUBLISHED:
+            if schema == want_schema and want_table in (None, table):
+                wanted.append((schema, table))
+    return wanted
+
+
+def publish(con: duckdb.DuckDBPyConnection, serving: Path) -> dict[str, int]:
+    """Copy the published tables into a new file and atomically replace ``serving`` with it.
+
+    Returns the row count of each published table. Raises ``UpsellError`` (and leaves the old
+    serving file in place) when the new file does not hold exactly what the warehouse holds.
+    """
+    tables = published_tables(con)
+    if not tables:
+        raise UpsellError("nothing to publish: the warehouse has no marts yet")
+    serving.parent.mkdir(parents=True, exist_ok=True)
+    staging = serving.with_name(f".{serving.name}.{uuid.uuid4().hex}.tmp")
+    expected = {}
+    try:
+        con.execute(f"ATTACH '{staging}' AS publication (STORAGE_VERSION '{STORAGE_VERSION}')")
+        try:
+            for schema in sorted({s for s, _ in tables}):
+                con.execute(f"CREATE SCHEMA publication.{schema}")
+            for schema, table in tables:
+                con.execute(
+                    f"CREATE TABLE publication.{schema}.{table} AS SELECT * FROM {schema}.{table}"
+                )
+                expected[f"{schema}.{table}"] = con.execute(
+                    f"SELECT count(*) FROM {schema}.{table}"
+                ).fetchone()[0]
+            con.execute("CREATE SCHEMA publication.meta")
+            con.execute(
+                "CREATE TABLE publication.meta.publication AS SELECT ?::TIMESTAMP AS published_at",
+                [datetime.now(UTC).replace(tzinfo=None)],
+            )
+        finally:
+            con.execute("DETACH publication")  # checkpoints: the file is complete, no WAL
+        _audit(staging, expected)
+        with staging.open("rb") as f:
+            os.fsync(f.fileno())
+        os.replace(staging, serving)  # atomic on one filesystem
+        directory = os.open(serving.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+    finally:
+        staging.unlink(missing_ok=True)
+        Path(f"{staging}.wal").unlink(missing_ok=True)
+    return expected
+
+
+def _audit(path: Path, expected: dict[str, int]) -> None:
+    if Path(f"{path}.wal").exists():
+        raise UpsellError(f"{path} still has a write-ahead log after checkpoint")
+    check = duckdb.connect(str(path), read_only=True)
+    try:
+        for name, rows in expected.items():
+            got = check.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+            if got != rows:
+                raise UpsellError(f"publication audit: {name} has {got} rows, expected {rows}")
+    finally:
+        check.close()
