@@ -8,7 +8,10 @@ DBT := $(BIN)/dbt --no-use-colors
 DBT_DIRS := --project-dir dbt_project --profiles-dir dbt_project
 WAREHOUSE ?= $(or $(UPSELL_WAREHOUSE),data/warehouse.duckdb)
 
-.PHONY: install run test lint docs clean
+DAGSTER_HOME ?= $(abspath data/dagster)
+PORT ?= 3000
+
+.PHONY: install run test lint docs dev clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +27,14 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(DBT) parse $(DBT_DIRS) --quiet
+	DAGSTER_HOME=$$(mktemp -d) $(BIN)/dagster definitions validate -w workspace.yaml
 	$(BIN)/python -m pytest -n 2
+
+# The Dagster UI on localhost, with every asset, check, schedule and sensor.
+dev: $(STAMP)
+	mkdir -p $(DAGSTER_HOME)
+	test -f $(DAGSTER_HOME)/dagster.yaml || printf 'concurrency:\n  pools:\n    default_limit: 1\n' > $(DAGSTER_HOME)/dagster.yaml
+	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(PORT)
 
 # The dbt docs site (every model and column described) as one static page for analysts.
 docs: $(STAMP)

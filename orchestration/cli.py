@@ -67,6 +67,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     return run_daily(settings)
 
 
+def _train(args: argparse.Namespace, settings: Settings) -> int:
+    from orchestration.pipeline import run_job
+
+    return run_job(settings, "retrain")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="upsell",
@@ -114,6 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
         "first when it is empty) and print a summary.",
     )
     run.set_defaults(handler=_run)
+    train = sub.add_parser(
+        "train",
+        help="retrain the propensity model, apply the promotion rule, rescore and publish",
+        description="Run the retrain job: train a challenger on the current features, promote "
+        "it only by the promotion rule, rescore every paying account and publish.",
+    )
+    train.set_defaults(handler=_train)
     return parser
 
 

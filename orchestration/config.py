@@ -16,6 +16,10 @@ DEFAULTS = {
     "UPSELL_MODEL_DIR": "models",
     "UPSELL_REPORTING_CURRENCY": "EUR",
     "UPSELL_BAD_ROW_THRESHOLD": "0.05",
+    "UPSELL_DAILY_CRON": "0 6 * * *",
+    "UPSELL_RETRAIN_CRON": "0 7 * * 1",
+    "UPSELL_TIMEZONE": "UTC",
+    "UPSELL_DUCKDB_MEMORY_LIMIT": "8GB",
 }
 
 # DuckDB expands globs even in bound parameters, and a path is later spliced into SQL by
@@ -44,6 +48,10 @@ class Settings:
     model_dir: Path
     reporting_currency: str
     bad_row_threshold: float = 0.05
+    daily_cron: str = DEFAULTS["UPSELL_DAILY_CRON"]
+    retrain_cron: str = DEFAULTS["UPSELL_RETRAIN_CRON"]
+    timezone: str = DEFAULTS["UPSELL_TIMEZONE"]
+    duckdb_memory_limit: str = DEFAULTS["UPSELL_DUCKDB_MEMORY_LIMIT"]
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -73,4 +81,8 @@ class Settings:
             model_dir=safe_path(get("UPSELL_MODEL_DIR"), "UPSELL_MODEL_DIR"),
             reporting_currency=currency,
             bad_row_threshold=threshold,
+            daily_cron=get("UPSELL_DAILY_CRON"),
+            retrain_cron=get("UPSELL_RETRAIN_CRON"),
+            timezone=get("UPSELL_TIMEZONE"),
+            duckdb_memory_limit=get("UPSELL_DUCKDB_MEMORY_LIMIT"),
         )

@@ -7,17 +7,12 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.config import Settings
 from orchestration.defs.ingest import landing_zone_ingest, new_delivery_sensor
+from orchestration.defs.jobs import daily_refresh, full_refresh, retrain, schedules
 from orchestration.defs.model import propensity_model, propensity_scores
 from orchestration.defs.raw_checks import raw_suites
 from orchestration.defs.serving import serving_file
 from orchestration.defs.transform import DBT_EXECUTABLE, DBT_PROJECT, dbt_models
 from orchestration.resources import Warehouse
-
-daily_refresh = dg.define_asset_job(
-    "daily_refresh",
-    selection=dg.AssetSelection.all(),
-    description="Load new deliveries and rebuild everything downstream of them.",
-)
 
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
@@ -25,7 +20,8 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     return dg.Definitions(
         assets=[landing_zone_ingest, dbt_models, propensity_model, propensity_scores, serving_file],
         asset_checks=[raw_suites],
-        jobs=[daily_refresh],
+        jobs=[daily_refresh, retrain, full_refresh],
+        schedules=schedules(settings),
         sensors=[new_delivery_sensor],
         resources={
             "warehouse": Warehouse.from_settings(settings),

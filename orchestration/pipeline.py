@@ -3,26 +3,49 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import dagster as dg
 
+from ml import registry
 from orchestration.config import Settings
 from orchestration.definitions import build_definitions
 from orchestration.ingest.loader import connect
 
+INSTANCE_SETTINGS = """# Written by `upsell` on first use: one writer at a time on the warehouse.
+concurrency:
+  pools:
+    default_limit: 1
+"""
 
-def _instance() -> dg.DagsterInstance:
-    """The persistent instance under $DAGSTER_HOME when set (runs show in the UI)."""
-    if os.environ.get("DAGSTER_HOME"):
-        return dg.DagsterInstance.get()
-    return dg.DagsterInstance.ephemeral()
+
+def dagster_home(settings: Settings) -> Path:
+    """$DAGSTER_HOME, or a folder beside the warehouse: runs persist and show in `make dev`."""
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.warehouse.parent / "dagster")
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        (home / "dagster.yaml").write_text(INSTANCE_SETTINGS)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
 
 
 def run_daily(settings: Settings) -> int:
+    """The daily job; a first full run (training included) when no champion model exists."""
+    has_champion = registry.champion(settings.model_dir) is not None
+    return run_job(settings, "daily_refresh" if has_champion else "full_refresh")
+
+
+def run_job(settings: Settings, name: str) -> int:
     defs = build_definitions(settings)
-    job = defs.resolve_job_def("daily_refresh")
-    with _instance() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    job = defs.resolve_job_def(name)
+    dagster_home(settings)
+    print(f"running {name} (Dagster home {os.environ['DAGSTER_HOME']})")
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             print(f"failed: {event.step_key}: {event.event_specific_data.error.message.strip()}")
@@ -63,6 +86,7 @@ def _summary(settings: Settings) -> None:
             "SELECT coalesce(sum(quarantined_rows), 0) FROM raw._load_manifest"
         ).fetchone()[0]
         kpis = _latest_kpis(con)
+        targets = _top_targets(con)
     finally:
         con.close()
     print(
@@ -73,6 +97,27 @@ def _summary(settings: Settings) -> None:
         print(f"  {schema:<13} {tables:>3} tables {rows:>14,} rows")
     if kpis:
         print(kpis)
+    if targets:
+        print(targets)
+
+
+def _top_targets(con, limit: int = 10) -> str | None:
+    if not con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' "
+        "AND table_name = 'upsell_targets'"
+    ).fetchone()[0]:
+        return None
+    rows = con.execute(
+        "SELECT rank, account_id, account_name, upsell_propensity, recommended_offer "
+        "FROM marts.upsell_targets ORDER BY rank LIMIT ?",
+        [limit],
+    ).fetchall()
+    if not rows:
+        return "upsell targets: none yet (no champion model has scored)"
+    lines = [f"top {len(rows)} upsell targets:"]
+    for rank, account, name, propensity, offer in rows:
+        lines.append(f"  {rank:>2}. {account} {name[:32]:<32} {propensity:6.1%}  {offer}")
+    return "\n".join(lines)
 
 
 def _latest_kpis(con) -> str | None:

@@ -10,6 +10,10 @@ import dagster as dg
 from orchestration.config import Settings, safe_path
 from orchestration.ingest.loader import connect
 
+# DuckDB allows one writing process per file: every asset that writes the warehouse runs in
+# this Dagster concurrency pool (limit it to 1 in the instance settings; `make dev` does).
+WAREHOUSE_POOL = "duckdb_warehouse"
+
 
 class Warehouse(dg.ConfigurableResource):
     """The DuckDB warehouse file and the landing zone it is loaded from."""
@@ -18,6 +22,7 @@ class Warehouse(dg.ConfigurableResource):
     landing_dir: str
     bad_row_threshold: float = 0.05
     model_dir: str = "models"
+    memory_limit: str = "8GB"  # DuckDB's limit per process before it spills to disk
     serving: str = ""  # the file BI tools read; default: serving.duckdb beside the warehouse
 
     @classmethod
@@ -28,6 +33,7 @@ class Warehouse(dg.ConfigurableResource):
             bad_row_threshold=settings.bad_row_threshold,
             model_dir=str(settings.model_dir),
             serving=str(settings.serving),
+            memory_limit=settings.duckdb_memory_limit,
         )
 
     @property
@@ -46,7 +52,9 @@ class Warehouse(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self, read_only: bool = False):
-        con = connect(safe_path(self.path, "warehouse"), read_only=read_only)
+        con = connect(
+            safe_path(self.path, "warehouse"), read_only=read_only, memory_limit=self.memory_limit
+        )
         try:
             yield con
         finally:

@@ -6,7 +6,7 @@ from orchestration.contract import TABLES
 from orchestration.ingest.files import find_deliveries
 from orchestration.ingest.loader import LandingFileError, load_landing_zone
 from orchestration.ingest.rules import VERSIONED
-from orchestration.resources import Warehouse
+from orchestration.resources import WAREHOUSE_POOL, Warehouse
 
 OWNER = "team:data-engineering"
 
@@ -65,6 +65,7 @@ def _preview(con, table: str) -> str:
     specs=RAW_SPECS,
     name="landing_zone_ingest",
     can_subset=False,
+    pool=WAREHOUSE_POOL,
     description="Load every complete, not yet loaded delivery of the landing zone into `raw`, "
     "each delivery in one transaction.",
 )

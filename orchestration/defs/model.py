@@ -18,7 +18,7 @@ from ml.report import as_markdown_image, lift_chart_svg
 from ml.split import NotEnoughHistory
 from ml.train import predict
 from ml.training import train_and_evaluate
-from orchestration.resources import Warehouse
+from orchestration.resources import WAREHOUSE_POOL, Warehouse
 
 FEATURES_KEY = dg.AssetKey(["marts", "fct_account_features"])
 MODEL_KEY = dg.AssetKey(["ml", "propensity_model"])
@@ -193,6 +193,7 @@ def _owned_addons(con) -> tuple[pd.DataFrame, dict]:
 @dg.asset(
     key=SCORES_KEY,
     deps=[MODEL_KEY, FEATURES_KEY],
+    pool=WAREHOUSE_POOL,
     group_name="ml",
     kinds={"scikitlearn", "duckdb"},
     owners=[OWNER],

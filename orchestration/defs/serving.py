@@ -5,7 +5,7 @@ import dagster as dg
 
 from orchestration.defs.model import SCORES_KEY
 from orchestration.defs.transform import dbt_models
-from orchestration.resources import Warehouse
+from orchestration.resources import WAREHOUSE_POOL, Warehouse
 from orchestration.serving import publish
 
 SERVING_KEY = dg.AssetKey(["serving", "bi_duckdb"])
@@ -16,6 +16,7 @@ MART_KEYS = sorted(
 
 @dg.asset(
     key=SERVING_KEY,
+    pool=WAREHOUSE_POOL,
     deps=[*MART_KEYS, SCORES_KEY],
     group_name="serving",
     kinds={"duckdb"},

@@ -10,6 +10,7 @@ are appended to ``raw.<table>__history``.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -27,6 +28,9 @@ from orchestration.ingest.files import (
     read_file,
 )
 from orchestration.ingest.rules import VERSIONED, q
+
+DEFAULT_MEMORY_LIMIT = "8GB"
+MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
 
 
 @dataclass
@@ -213,7 +217,9 @@ def load_landing_zone(con: duckdb.DuckDBPyConnection, landing: Path, run_id: str
     return report
 
 
-def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path, read_only: bool = False, memory_limit: str = DEFAULT_MEMORY_LIMIT
+) -> duckdb.DuckDBPyConnection:
     """A warehouse connection with the settings every stage relies on."""
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -222,4 +228,8 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     except duckdb.IOException as exc:
         raise UpsellError(f"cannot open warehouse {path}: {exc}") from None
     con.execute("SET TimeZone = 'UTC'")
+    # Large builds spill to <warehouse>.tmp (DuckDB's default) instead of failing at the limit.
+    if not MEMORY.match(memory_limit):
+        raise UpsellError(f"memory limit {memory_limit!r} is not a size like 8GB or 512MB")
+    con.execute(f"SET memory_limit = '{memory_limit}'")
     return con

@@ -1,0 +1,43 @@
+"""Jobs and schedules: the daily refresh, the weekly retraining, and a first full run."""
+
+import dagster as dg
+
+from orchestration.config import Settings
+from orchestration.defs.model import FEATURES_KEY, MODEL_KEY
+
+daily_refresh = dg.define_asset_job(
+    "daily_refresh",
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(MODEL_KEY),
+    description="New deliveries -> raw checks -> dbt build -> score with the champion -> mart "
+    "checks -> publish the serving file. Training is the retrain job's.",
+)
+retrain = dg.define_asset_job(
+    "retrain",
+    selection=dg.AssetSelection.assets(FEATURES_KEY, MODEL_KEY).downstream(),
+    description="Features -> train a challenger -> promotion rule -> rescore -> marts that "
+    "read the scores -> publish.",
+)
+full_refresh = dg.define_asset_job(
+    "full_refresh",
+    selection=dg.AssetSelection.all(),
+    description="Everything, training included: the first run of a new installation.",
+)
+
+
+def schedules(settings: Settings) -> list[dg.ScheduleDefinition]:
+    return [
+        dg.ScheduleDefinition(
+            name="daily_refresh_schedule",
+            job=daily_refresh,
+            cron_schedule=settings.daily_cron,
+            execution_timezone=settings.timezone,
+            description="The daily run (UPSELL_DAILY_CRON, UPSELL_TIMEZONE).",
+        ),
+        dg.ScheduleDefinition(
+            name="weekly_retrain_schedule",
+            job=retrain,
+            cron_schedule=settings.retrain_cron,
+            execution_timezone=settings.timezone,
+            description="Weekly retraining (UPSELL_RETRAIN_CRON, UPSELL_TIMEZONE).",
+        ),
+    ]
