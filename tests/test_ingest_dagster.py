@@ -14,6 +14,7 @@ from orchestration.defs.raw_checks import CHECK, raw_suites
 from orchestration.ingest.loader import connect
 from orchestration.ingest.rules import VERSIONED
 from orchestration.quality import gx_suites
+from orchestration.quality.mart_suites import MART_QUERIES
 from orchestration.resources import Warehouse
 from orchestration.sample_data import generate
 from orchestration.sample_data.simulate import Options
@@ -99,7 +100,26 @@ def test_suite_files_are_generated_from_the_contract_and_do_not_churn(tmp_path):
     for path in written:
         committed = gx_suites.SUITE_DIR / path.name
         assert committed.read_text() == path.read_text(), f"regenerate {committed.name}"
-    assert len(list(gx_suites.SUITE_DIR.glob("*.json"))) == len(TABLES)
+    assert len(list(gx_suites.SUITE_DIR.glob("*.json"))) == len(TABLES) + len(MART_QUERIES)
+
+
+def test_mart_suites_catch_a_broken_bridge_and_a_missing_month():
+    import pandas as pd
+
+    bridge = pd.DataFrame({"month": pd.to_datetime(["2026-01-01", "2026-02-01"]),
+                           "accounts": [3, 3], "bridge_gap": [0.0, 0.01]})  # fmt: skip
+    result = gx_suites.validate_frame(
+        bridge, gx_suites.load_suite("marts_fct_mrr_movements"), {}, "fct_mrr_movements"
+    )
+    assert not result.passed and result.failed_errors[0]["column"] == "bridge_gap"
+    kpis = pd.DataFrame({"month": pd.to_datetime(["2026-01-01", "2026-03-01"]), "mrr": [1.0, 2.0],
+                         "logo_churn_rate": [None, 0.1], "grr_1m": [None, 0.9],
+                         "grr_12m": [None, None], "nrr_12m": [None, None],
+                         "months_since_previous": [None, 2]})  # fmt: skip
+    result = gx_suites.validate_frame(
+        kpis, gx_suites.load_suite("marts_kpi_saas_monthly"), {}, "kpi_saas_monthly"
+    )
+    assert [f["column"] for f in result.failed_errors] == ["months_since_previous"]
 
 
 def test_sensor_requests_one_run_per_new_complete_delivery(tmp_path):

@@ -16,6 +16,7 @@ import pytest
 from dagster_dbt import DbtCliResource
 
 from orchestration.defs.ingest import landing_zone_ingest
+from orchestration.defs.mart_checks import mart_suites
 from orchestration.defs.model import propensity_model, propensity_scores
 from orchestration.defs.raw_checks import raw_suites
 from orchestration.defs.serving import serving_file
@@ -24,8 +25,8 @@ from orchestration.resources import Warehouse
 from orchestration.sample_data import generate
 from orchestration.sample_data.simulate import Options
 
-ASSETS = [landing_zone_ingest, raw_suites, dbt_models, propensity_model, propensity_scores,
-          serving_file]  # fmt: skip
+ASSETS = [landing_zone_ingest, raw_suites, dbt_models, mart_suites, propensity_model,
+          propensity_scores, serving_file]  # fmt: skip
 READER = textwrap.dedent(
     """
     import os, sys, time, duckdb
@@ -86,6 +87,10 @@ def test_publish_update_and_keep_the_last_good_file(setup):
         if not c.passed and c.severity == dg.AssetCheckSeverity.ERROR
     ]
     assert errors == []
+    mart_checks = [
+        c for c in first_run.get_asset_check_evaluations() if c.check_name == "gx_mart_suite"
+    ]
+    assert len(mart_checks) == 3 and all(c.passed for c in mart_checks)
     con = duckdb.connect(str(serving), read_only=True)
     listed = con.execute(
         "SELECT table_schema || '.' || table_name FROM information_schema.tables"

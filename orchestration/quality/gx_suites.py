@@ -88,18 +88,24 @@ def fk_parameter(reference: str) -> str:
     return "keys_" + reference.replace(".", "__")
 
 
+def all_suites() -> list[dict]:
+    from orchestration.quality.mart_suites import build_mart_suites
+
+    return [build_suite(table) for table in TABLES.values()] + build_mart_suites()
+
+
 def write_suites(folder: Path = SUITE_DIR) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for table in TABLES.values():
-        path = folder / f"{suite_name(table.name)}.json"
-        path.write_text(json.dumps(build_suite(table), indent=2, sort_keys=True) + "\n")
+    for suite in all_suites():
+        path = folder / f"{suite['name']}.json"
+        path.write_text(json.dumps(suite, indent=2, sort_keys=True) + "\n")
         paths.append(path)
     return paths
 
 
-def load_suite(table: str) -> dict:
-    return json.loads((SUITE_DIR / f"{suite_name(table)}.json").read_text())
+def load_suite(name: str) -> dict:
+    return json.loads((SUITE_DIR / f"{name}.json").read_text())
 
 
 @dataclass
@@ -141,9 +147,6 @@ def validate_table(
     con: duckdb.DuckDBPyConnection, table: str, today: date | None = None
 ) -> SuiteResult:
     """Run the table's suite on ``raw.<table>`` and summarise failures with sample values."""
-    import great_expectations as gx
-
-    context = _gx_context()
     rows = con.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0]
     sample = f" USING SAMPLE reservoir({MAX_ROWS} ROWS) REPEATABLE (7)" if rows > MAX_ROWS else ""
     frame = con.execute(f"SELECT * FROM raw.{table}{sample}").df()
@@ -153,12 +156,25 @@ def validate_table(
             parent, pk = col.references.split(".")
             keys = con.execute(f"SELECT DISTINCT {q(pk)} FROM raw.{parent}").fetchall()
             params[fk_parameter(col.references)] = [k[0] for k in keys]
-    suite = gx.ExpectationSuite(**load_suite(table))
+    return validate_frame(frame, load_suite(suite_name(table)), params, table, rows)
+
+
+def validate_frame(
+    frame, suite: dict, params: dict, name: str, rows: int | None = None
+) -> SuiteResult:
+    """Validate a pandas frame against a suite dict; summarise failures with sample values."""
+    import great_expectations as gx
+
+    context = _gx_context()
     batch = context.frame_batch.get_batch(batch_parameters={"dataframe": frame})
     outcome = batch.validate(
-        suite, expectation_parameters=params, result_format={"result_format": "SUMMARY"}
+        gx.ExpectationSuite(**suite),
+        expectation_parameters=params,
+        result_format={"result_format": "SUMMARY"},
     )
-    result = SuiteResult(table, rows, len(frame), evaluated=len(outcome.results))
+    result = SuiteResult(
+        name, len(frame) if rows is None else rows, len(frame), evaluated=len(outcome.results)
+    )
     for r in outcome.results:
         if r.success:
             continue
