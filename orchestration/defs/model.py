@@ -27,7 +27,7 @@ OWNER = "team:data-science"
 AUC_FLOOR = 0.6
 DRIFT_PSI = 0.25
 SCORE_COLUMNS = {
-    "account_id": "VARCHAR",
+    "account_id": "VARCHAR",  # same columns as dbt_project/macros/ensure_scores_table.sql
     "snapshot_date": "DATE",
     "probability": "DOUBLE",
     "decile": "BIGINT",

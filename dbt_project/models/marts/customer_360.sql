@@ -2,9 +2,6 @@
 -- One row per account, as of the latest delivery (metrics.md). No PII: people are not named
 -- here, and contacts appear only as counts. Money in the reporting currency. The model
 -- columns stay null until the scoring asset has written ml.propensity_scores.
-{%- set scores = source('ml', 'propensity_scores') %}
-{%- set scores_exist = execute and adapter.get_relation(
-    database=scores.database, schema=scores.schema, identifier=scores.identifier) is not none %}
 
 with as_of as (
     select
@@ -193,19 +190,11 @@ select
     activities.last_activity_at,
     cast(coalesce(invoices.paid_invoices, 0) + coalesce(orders.lifetime_order_revenue, 0) as decimal(18, 2))
         as lifetime_revenue,
-{%- if scores_exist %}
     cast(scores.probability as double) as upsell_propensity,
     cast(scores.decile as bigint) as propensity_decile,
     scores.reasons as propensity_reasons,
     scores.recommended_offer,
     scores.model_version
-{%- else %}
-    cast(null as double) as upsell_propensity,
-    cast(null as bigint) as propensity_decile,
-    cast(null as varchar) as propensity_reasons,
-    cast(null as varchar) as recommended_offer,
-    cast(null as varchar) as model_version
-{%- endif %}
 from {{ ref('stg_crm__accounts') }} as accounts
 left join mrr on accounts.account_id = mrr.account_id
 left join subscriptions on accounts.account_id = subscriptions.account_id
@@ -218,6 +207,5 @@ left join tickets on accounts.account_id = tickets.account_id
 left join opportunities on accounts.account_id = opportunities.account_id
 left join activities on accounts.account_id = activities.account_id
 left join invoices on accounts.account_id = invoices.account_id
-{%- if scores_exist %}
-left join {{ scores }} as scores on accounts.account_id = scores.account_id
-{%- endif %}
+left join {{ source('ml', 'propensity_scores') }} as scores
+    on accounts.account_id = scores.account_id

@@ -1,0 +1,22 @@
+{#- ml.propensity_scores is written by the scoring asset (Python), which may not have run yet
+    (a new installation, too little history to train). Creating it empty, with the columns the
+    scoring asset writes (orchestration/defs/model.py SCORE_COLUMNS), lets the marts that read
+    it always join it: their score columns are simply null until scores exist. -#}
+{% macro ensure_scores_table() %}
+    {%- set scores = source('ml', 'propensity_scores') -%}
+    create schema if not exists {{ scores.schema }};
+    create table if not exists {{ scores }} (
+        account_id {{ dbt.type_string() }},
+        snapshot_date date,
+        probability {{ dbt.type_float() }},
+        decile {{ dbt.type_bigint() }},
+        reason_1 {{ dbt.type_string() }},
+        reason_2 {{ dbt.type_string() }},
+        reason_3 {{ dbt.type_string() }},
+        reasons {{ dbt.type_string() }},
+        recommended_offer {{ dbt.type_string() }},
+        offer_reason {{ dbt.type_string() }},
+        model_version {{ dbt.type_string() }},
+        scored_at {{ dbt.type_timestamp() }}
+    )
+{% endmacro %}
