@@ -14,11 +14,9 @@ import time
 from pathlib import Path
 
 import duckdb
-from sklearn.metrics import roc_auc_score
 
-from benchmarks.bench_ingest import CACHE, landing_for
-from benchmarks.common import scale_args
-from ml.features import LABEL, prepare
+from benchmarks.common import CACHE, against_oracle, landing_for, scale_args
+from ml.features import prepare
 from ml.train import predict
 from ml.training import train_and_evaluate
 from orchestration.defs.transform import run_dbt
@@ -43,20 +41,17 @@ def main() -> None:
         warehouse = build_warehouse(landing, Path(tmp))
         con = duckdb.connect(str(warehouse), read_only=True)
         frame = prepare(con.execute("SELECT * FROM marts.fct_account_features").df())
-        oracle = con.execute(f"SELECT * FROM '{truth}'").df()
         con.close()
     trained = train_and_evaluate(frame)
-    holdout = trained.split.holdout.assign(model=trained.holdout_probabilities)
-    holdout = holdout.merge(oracle, on=["account_id", "snapshot_date"], how="inner")
-    y = holdout[LABEL].astype(int)
-    model_auc = roc_auc_score(y, holdout["model"])
-    oracle_auc = roc_auc_score(y, holdout["p_expand_90d"])
+    quality = against_oracle(trained.split.holdout, trained.holdout_probabilities, truth)
+    model_auc, oracle_auc = quality["roc_auc"], quality["oracle_roc_auc"]
     started = time.perf_counter()
     predict(trained.model, frame)
     scoring = len(frame) / (time.perf_counter() - started)
     m, b = trained.metrics, trained.baseline_metrics
     print(
-        f"model: {args.accounts:,} accounts x {args.months} months; holdout {len(holdout):,} rows "
+        f"model: {args.accounts:,} accounts x {args.months} months; holdout "
+        f"{quality['holdout_rows']:,} rows "
         f"({', '.join(str(s)[:10] for s in trained.split.holdout_snapshots)})\n"
         f"  model    ROC AUC {model_auc:.4f}  oracle {oracle_auc:.4f}  ratio "
         f"{model_auc / oracle_auc:.3f} (target >= 0.95); top-decile lift "

@@ -1,10 +1,19 @@
-"""What every benchmark script shares: the scale options and how a result is printed."""
+"""What the benchmark scripts share: the data cache, scale options and the oracle comparison."""
 
 from __future__ import annotations
 
 import argparse
-import resource
-import statistics
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+
+from ml.features import LABEL
+from orchestration.sample_data import generate
+from orchestration.sample_data.simulate import Options
+
+CACHE = Path("data/bench").resolve()  # absolute: dbt changes the working directory
 
 
 def scale_args(doc: str) -> argparse.Namespace:
@@ -15,11 +24,27 @@ def scale_args(doc: str) -> argparse.Namespace:
     return parser.parse_args()
 
 
-def report(stage: str, accounts: int, months: int, times: list[float], rows: int) -> str:
-    median = statistics.median(times)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    return (
-        f"{stage}: {accounts:,} accounts x {months} months, {rows:,} rows; median "
-        f"{median:.1f} s of {len(times)} runs (min {min(times):.1f}, max {max(times):.1f}); "
-        f"{rows / median:,.0f} rows/s; peak RSS of this process {peak:.1f} GiB"
+def landing_for(accounts: int, months: int, deliveries: int = 0) -> Path:
+    """A generated landing zone (with its truth beside it), generated once per scale."""
+    root = CACHE / (f"{accounts}x{months}" + (f"d{deliveries}" if deliveries else ""))
+    if not (root / "landing").exists():
+        opts = Options(accounts=accounts, months=months, deliveries=deliveries)
+        generate(opts, root / "landing.tmp", root / "truth")
+        (root / "landing.tmp").rename(root / "landing")
+    return root / "landing"
+
+
+def against_oracle(holdout: pd.DataFrame, probabilities, truth: Path) -> dict:
+    """ROC AUC of the model and of the simulator's true probabilities on the same holdout rows."""
+    oracle = duckdb.connect().execute(f"SELECT * FROM read_parquet('{truth}')").df()
+    rows = holdout.assign(model=probabilities).merge(
+        oracle, on=["account_id", "snapshot_date"], how="inner"
     )
+    y = rows[LABEL].astype(int)
+    model_auc, oracle_auc = roc_auc_score(y, rows["model"]), roc_auc_score(y, rows["p_expand_90d"])
+    return {
+        "holdout_rows": len(rows),
+        "roc_auc": model_auc,
+        "oracle_roc_auc": oracle_auc,
+        "ratio_to_oracle": model_auc / oracle_auc,
+    }

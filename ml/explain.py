@@ -44,14 +44,26 @@ def reference_row(train: pd.DataFrame) -> dict:
     return typical
 
 
-def contributions(predict, frame: pd.DataFrame, typical: dict) -> pd.DataFrame:
-    """Probability drop per feature when it is replaced by its typical value (rows x features)."""
-    base = predict(frame)
+def contributions(pipeline, frame: pd.DataFrame, typical: dict) -> pd.DataFrame:
+    """Probability drop per feature when it is replaced by its typical value (rows x features).
+
+    ``pipeline`` is an encoder followed by a classifier. The frame is encoded once and each
+    feature is swapped in the encoded matrix: re-encoding string columns for every feature
+    cost more than the predictions themselves. A feature the model left out contributes 0.
+    """
+    encode, model = pipeline[:-1], pipeline[-1]
+    matrix = encode.transform(frame[FEATURES])
+    reference = encode.transform(pd.DataFrame([typical])[FEATURES])[0]
+    position = {name: j for j, name in enumerate(encode.get_feature_names_out())}
+    base = model.predict_proba(matrix)[:, 1]
     out = {}
     for col in FEATURES:
-        changed = frame.copy()
-        changed[col] = typical[col]
-        out[col] = base - predict(changed)
+        if col not in position:
+            out[col] = np.zeros(len(frame))
+            continue
+        changed = matrix.copy()
+        changed[:, position[col]] = reference[position[col]]
+        out[col] = base - model.predict_proba(changed)[:, 1]
     return pd.DataFrame(out, index=frame.index)
 
 
@@ -82,8 +94,17 @@ def top_reasons(
     frame: pd.DataFrame, contrib: pd.DataFrame, typical: dict, k: int = 3
 ) -> list[list[str]]:
     """The k features that raise each account's score most, described in words."""
+    values = contrib.to_numpy(float)
+    best = np.argsort(-np.nan_to_num(values, nan=0.0), axis=1, kind="stable")[:, :k]
+    columns = list(contrib.columns)
+    data = {c: frame[c].to_numpy(object) for c in columns}
     reasons = []
-    for idx, row in contrib.iterrows():
-        best = row[row > 0].sort_values(ascending=False).index[:k]
-        reasons.append([describe(f, frame.at[idx, f], typical[f]) for f in best])
+    for i, picks in enumerate(best):
+        reasons.append(
+            [
+                describe(columns[j], data[columns[j]][i], typical[columns[j]])
+                for j in picks
+                if values[i, j] > 0
+            ]
+        )
     return reasons

@@ -33,7 +33,7 @@ def association_rules(baskets: pd.DataFrame, min_support: float = 0.01) -> pd.Da
 
 
 def next_best_offer(
-    account: dict, owned: set[str], rules: pd.DataFrame, max_tier: int = 4
+    account: dict, owned: set[str], rules: pd.DataFrame, max_tier: int = 4, addon=None
 ) -> tuple[str, str]:
     """(offer, reason) for one account: upgrade when it presses against its plan's limits,
     a seat pack when its seats are nearly full, else the add-on accounts like it buy next."""
@@ -50,6 +50,11 @@ def next_best_offer(
             "seat_pack",
             f"seat utilisation {utilisation:.0%} of {int(account.get('seats') or 0)} seats",
         )
+    return (addon or addon_offer)(frozenset(owned), rules)
+
+
+def addon_offer(owned: frozenset[str], rules: pd.DataFrame) -> tuple[str, str]:
+    """The add-on that owners of what this account owns buy most, else the most popular one."""
     candidates = rules[rules["antecedent"].isin(owned) & ~rules["consequent"].isin(owned)]
     if len(candidates):
         best = candidates.iloc[0]
@@ -63,3 +68,24 @@ def next_best_offer(
     if popular:
         return (f"addon {popular[0]}", "the add-on most often bought with others")
     return ("seat_pack", "no stronger signal: grow with the team")
+
+
+OFFER_INPUTS = ["account_id", "limit_hits_per_active_user", "seat_utilisation", "tier", "seats"]
+
+
+def next_best_offers(
+    accounts: pd.DataFrame, owned: dict[str, set[str]], rules: pd.DataFrame
+) -> list[tuple[str, str]]:
+    """``next_best_offer`` for every account; the add-on choice depends only on the set of
+    add-ons owned, of which there are few, so it is worked out once per set."""
+    cache: dict[frozenset[str], tuple[str, str]] = {}
+
+    def addon(mine: frozenset[str], rules: pd.DataFrame) -> tuple[str, str]:
+        if mine not in cache:
+            cache[mine] = addon_offer(mine, rules)
+        return cache[mine]
+
+    return [
+        next_best_offer(row, owned.get(row["account_id"], set()), rules, addon=addon)
+        for row in accounts[OFFER_INPUTS].to_dict(orient="records")
+    ]

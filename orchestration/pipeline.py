@@ -35,17 +35,21 @@ def run_daily(settings: Settings) -> int:
     return run_job(settings, "daily_refresh" if has_champion else "full_refresh")
 
 
+def execute(settings: Settings, name: str, instance: dg.DagsterInstance):
+    """Run job ``name`` in this process on ``instance``; failures are in the result."""
+    job = build_definitions(settings).resolve_job_def(name)
+    return job.execute_in_process(
+        instance=instance,
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+    )
+
+
 def run_job(settings: Settings, name: str) -> int:
-    defs = build_definitions(settings)
-    job = defs.resolve_job_def(name)
     dagster_home(settings)
     print(f"running {name} (Dagster home {os.environ['DAGSTER_HOME']})")
     with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        )
+        result = execute(settings, name, instance)
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             print(f"failed: {event.step_key}: {event.event_specific_data.error.message.strip()}")

@@ -36,7 +36,9 @@ def build_suite(table: Table) -> dict:
     exps = [
         _exp(
             "expect_table_columns_to_match_set",
-            column_set=table.column_names + [name for name, _ in META_COLUMNS],
+            column_set=table.column_names
+            + [name for name, _ in META_COLUMNS]
+            + [orphan_column(c.name) for c in table.columns if c.references],
             exact_match=True,
         )
     ]
@@ -63,13 +65,7 @@ def build_suite(table: Table) -> dict:
                 )
             )
         if col.references:
-            exps.append(
-                _exp(
-                    "expect_column_values_to_be_in_set",
-                    column=col.name,
-                    value_set={"$PARAMETER": fk_parameter(col.references)},
-                )
-            )
+            exps.append(_exp("expect_column_values_to_be_null", column=orphan_column(col.name)))
     exps.append(
         _exp(
             "expect_column_max_to_be_between",
@@ -84,8 +80,11 @@ def build_suite(table: Table) -> dict:
     }}  # fmt: skip
 
 
-def fk_parameter(reference: str) -> str:
-    return "keys_" + reference.replace(".", "__")
+def orphan_column(column: str) -> str:
+    """A column added to the validated frame: the value of ``column`` when its parent row is
+    missing, else null. GX re-serialises an expectation's parameters hundreds of times, so a
+    set of 100,000 parent keys as a parameter cost minutes; the join is DuckDB's."""
+    return f"{column}__orphan"
 
 
 def all_suites() -> list[dict]:
@@ -148,14 +147,18 @@ def validate_table(
 ) -> SuiteResult:
     """Run the table's suite on ``raw.<table>`` and summarise failures with sample values."""
     rows = con.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0]
-    sample = f" USING SAMPLE reservoir({MAX_ROWS} ROWS) REPEATABLE (7)" if rows > MAX_ROWS else ""
-    frame = con.execute(f"SELECT * FROM raw.{table}{sample}").df()
+    # Bernoulli, not reservoir: 3 s instead of 30 s for 1 M of 25 M rows, and as repeatable.
+    share = 100 * MAX_ROWS / rows
+    sample = f" USING SAMPLE {share:.4f}% (bernoulli, 7)" if rows > MAX_ROWS else ""
+    orphans = "".join(
+        f", CASE WHEN {q(c.name)} IS NOT NULL AND {q(c.name)} NOT IN "
+        f"(SELECT {q(c.references.split('.')[1])} FROM raw.{c.references.split('.')[0]}) "
+        f"THEN {q(c.name)} END AS {q(orphan_column(c.name))}"
+        for c in TABLES[table].columns
+        if c.references
+    )
+    frame = con.execute(f"SELECT *{orphans} FROM raw.{table}{sample}").df()
     params = {"fresh_since": _as_timestamp((today or date.today()) - timedelta(days=FRESH_DAYS))}
-    for col in TABLES[table].columns:
-        if col.references:
-            parent, pk = col.references.split(".")
-            keys = con.execute(f"SELECT DISTINCT {q(pk)} FROM raw.{parent}").fetchall()
-            params[fk_parameter(col.references)] = [k[0] for k in keys]
     return validate_frame(frame, load_suite(suite_name(table)), params, table, rows)
 
 

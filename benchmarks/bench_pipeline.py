@@ -1,0 +1,205 @@
+"""The pipeline benchmark behind ``make bench``: every stage timed at each scale, against the
+direct-SQL limit, written to ``docs/BENCHMARKS.md`` and ``docs/benchmarks.json``.
+
+Per scale: a landing zone of a full delivery and a daily one is generated once and cached under data/bench/
+(the generation itself is timed on every repeat). Each repeat, in a fresh folder, runs the
+first full run (``full_refresh``: ingest -> checks -> dbt build -> train -> score -> publish)
+on the first delivery in its own process, then the compiled SQL of the same dbt models
+directly on a copy of the warehouse it started from, then ``daily_refresh`` after the second
+delivery arrives. Medians of the repeats are reported; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+import duckdb
+
+from benchmarks.common import CACHE, against_oracle, landing_for
+from benchmarks.direct_sql import run_direct
+from benchmarks.report import render
+from ml import registry
+from ml.features import prepare
+from ml.split import out_of_time_split
+from ml.train import predict
+from orchestration.defs.transform import run_dbt
+from orchestration.sample_data import generate
+from orchestration.sample_data.simulate import Options
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ["dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb", "great-expectations",
+            "pandas", "scikit-learn"]  # fmt: skip
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--months", type=int, default=24)
+    parser.add_argument("--repeats", type=int, default=3)
+    limit = os.environ.get("UPSELL_DUCKDB_MEMORY_LIMIT", "4GB")
+    parser.add_argument("--memory-limit", default=limit, help="DuckDB's, per process")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    return parser.parse_args()
+
+
+def run_worker(job: str, work: Path, memory_limit: str) -> dict:
+    """One job in its own process; wall time and peak RSS of it and its children (dbt)."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "UPSELL_LANDING_DIR": str(work / "landing"),
+        "UPSELL_WAREHOUSE": str(work / "warehouse.duckdb"),
+        "UPSELL_SERVING": str(work / "serving.duckdb"),
+        "UPSELL_MODEL_DIR": str(work / "models"),
+        "UPSELL_DUCKDB_MEMORY_LIMIT": memory_limit,
+        "DAGSTER_HOME": str(work / "dagster"),
+    }
+    out = work / f"{job}.json"
+    started = time.perf_counter()
+    with (work / f"{job}.log").open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.stages", job, str(out)],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        _, status, usage = os.wait4(process.pid, 0)
+    timings = json.loads(out.read_text()) if out.exists() else {"success": False}
+    if status != 0 or not timings["success"]:
+        raise RuntimeError(f"{job} failed at {work}; see {work / (job + '.log')}")
+    timings["wall_seconds"] = time.perf_counter() - started
+    timings["peak_rss_gib"] = usage.ru_maxrss / 1024**2
+    return timings
+
+
+def direct_sql(work: Path, memory_limit: str) -> dict:
+    """The compiled models and tests, run directly on a copy of the warehouse after the run."""
+    direct = work / "direct"
+    direct.mkdir()
+    copy = direct / "warehouse.duckdb"  # same file name: the compiled SQL names the database
+    shutil.copy(work / "warehouse.duckdb", copy)
+    run_dbt(["compile"], copy, direct)
+    result = run_direct(copy, direct / "target" / "manifest.json", memory_limit)
+    shutil.rmtree(direct)
+    return result
+
+
+def model_quality(work: Path, truth: Path) -> dict:
+    con = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
+    frame = prepare(con.execute("SELECT * FROM marts.fct_account_features").df())
+    con.close()
+    split = out_of_time_split(frame, holdout_snapshots=3)
+    root = work / "models"
+    model = registry.load(root, registry.champion(root))
+    return against_oracle(split.holdout, predict(model, split.holdout), truth)
+
+
+def stages(full: dict, daily: dict, direct: dict, generated: float) -> dict:
+    """The figures of one repeat, in seconds unless named otherwise."""
+    steps, dbt = full["steps"], full["dbt"]
+    dbt_wall = sum(v for k, v in steps.items() if k.startswith("dbt_models"))
+    scored = full["scores"].get("dagster/row_count", 0)
+    return {
+        "generate": generated,
+        "ingest": steps.get("landing_zone_ingest", 0.0),
+        "raw_checks": steps.get("raw_suites", 0.0),
+        "dbt_build": dbt_wall,
+        "dbt_elapsed": dbt.get("elapsed", 0.0),
+        "dbt_overhead": dbt_wall - dbt.get("elapsed", 0.0),
+        "direct_sql": direct["seconds"],
+        "direct_sql_models": direct["models_seconds"],
+        "direct_sql_tests": direct["tests_seconds"],
+        "dbt_to_direct": dbt.get("elapsed", 0.0) / direct["seconds"],
+        "dbt_step_to_direct": dbt_wall / direct["seconds"],
+        "features": dbt.get("features_model", 0.0) + full["model"]["seconds_loading_features"],
+        "train": full["model"]["seconds_training_and_evaluating"],
+        "score": full["scores"]["seconds_scoring"],
+        "scoring_rows_per_second": scored / max(full["scores"]["seconds_scoring"], 1e-9),
+        "model_checks_and_scores_io": steps.get("ml__propensity_scores", 0.0)
+        - full["scores"]["seconds_scoring"],
+        "mart_checks": steps.get("mart_suites", 0.0),
+        "publish": steps.get("serving__bi_duckdb", 0.0),
+        "full_run": full["run_seconds"],
+        "full_process": full["wall_seconds"],
+        "full_peak_rss_gib": full["peak_rss_gib"],
+        "daily_run": daily["run_seconds"],
+        "daily_process": daily["wall_seconds"],
+        "daily_share": daily["run_seconds"] / full["run_seconds"],
+        "daily_peak_rss_gib": daily["peak_rss_gib"],
+        "daily_dbt_build": sum(v for k, v in daily["steps"].items() if k.startswith("dbt_")),
+        "daily_ingest": daily["steps"].get("landing_zone_ingest", 0.0),
+    }
+
+
+def bench_scale(accounts: int, months: int, repeats: int, memory_limit: str) -> dict:
+    landing = landing_for(accounts, months, deliveries=1)
+    truth = landing.parent / "truth" / "expansion_probability.parquet"
+    first, second = sorted(p for p in landing.iterdir() if p.is_dir())
+    runs, quality, rows = [], {}, 0
+    for repeat in range(repeats):
+        with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
+            work = Path(tmp)
+            started = time.perf_counter()
+            opts = Options(accounts=accounts, months=months, deliveries=1)
+            generate(opts, work / "generated", work / "generated-truth")
+            generated = time.perf_counter() - started
+            shutil.rmtree(work / "generated")
+            (work / "landing").mkdir()
+            (work / "landing" / first.name).symlink_to(first)
+            full = run_worker("full_refresh", work, memory_limit)
+            direct = direct_sql(work, memory_limit)
+            if repeat == 0:
+                quality = {**model_quality(work, truth), **full["model"]}
+                with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
+                    rows = con.execute(
+                        "SELECT sum(input_records) FROM raw._load_manifest"
+                    ).fetchone()[0]
+            (work / "landing" / second.name).symlink_to(second)
+            daily = run_worker("daily_refresh", work, memory_limit)
+            runs.append(stages(full, daily, direct, generated))
+            done = f"full run {full['run_seconds']:.1f} s, daily {daily['run_seconds']:.1f} s"
+            print(f"  {accounts:,} accounts, repeat {repeat + 1}: {done}", flush=True)
+    medians = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    return {"accounts": accounts, "months": months, "repeats": repeats, "input_rows": rows,
+            "median": medians, "runs": runs, "model": quality}  # fmt: skip
+
+
+def machine() -> dict:
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpus": os.cpu_count(),
+        "memory_gib": round(memory, 1),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "versions": {p: version(p) for p in PACKAGES},
+    }
+
+
+def main() -> None:
+    args = parse_args()
+    CACHE.mkdir(parents=True, exist_ok=True)
+    scales = []
+    for accounts in args.accounts:
+        print(f"benchmarking {accounts:,} accounts x {args.months} months, {args.repeats} repeats")
+        scales.append(bench_scale(accounts, args.months, args.repeats, args.memory_limit))
+    report = {"machine": machine(), "memory_limit": args.memory_limit, "scales": scales}
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "benchmarks.json").write_text(json.dumps(report, indent=2) + "\n")
+    page = args.out / "BENCHMARKS.md"
+    page.write_text(render(report, page.read_text() if page.exists() else ""))
+    print(f"wrote {args.out / 'BENCHMARKS.md'} and {args.out / 'benchmarks.json'}")
+
+
+if __name__ == "__main__":
+    main()

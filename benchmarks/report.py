@@ -1,0 +1,89 @@
+"""``docs/BENCHMARKS.md`` from the benchmark's JSON: the measured table between two markers;
+the prose around them (what was slow, what changed) is kept as written."""
+
+from __future__ import annotations
+
+BEGIN, END = "<!-- measured: begin -->", "<!-- measured: end -->"
+
+ROWS = [
+    ("generate", "generate (landing zone with a second delivery)", "s"),
+    ("ingest", "ingest (first full delivery)", "s"),
+    ("raw_checks", "raw checks (Great Expectations)", "s"),
+    ("dbt_build", "dbt build, as the Dagster steps take it", "s"),
+    ("dbt_elapsed", "  of which dbt's own elapsed time", "s"),
+    ("dbt_overhead", "  of which dbt start-up and Dagster events", "s"),
+    ("direct_sql", "direct SQL: same models and data tests, one connection", "s"),
+    ("direct_sql_models", "  of which models", "s"),
+    ("direct_sql_tests", "  of which data tests", "s"),
+    ("dbt_to_direct", "**ratio dbt build / direct SQL** (dbt's elapsed time)", "x"),
+    ("dbt_step_to_direct", "ratio with dbt start-up and Dagster included", "x"),
+    ("features", "features (fct_account_features + loading them)", "s"),
+    ("train", "train and evaluate (model, baseline, champion)", "s"),
+    ("score", "score (probabilities, reasons, offers)", "s"),
+    ("scoring_rows_per_second", "scoring speed", "rows/s"),
+    ("mart_checks", "mart checks (Great Expectations)", "s"),
+    ("publish", "publish the serving file", "s"),
+    ("full_run", "**full run** (Dagster run start to end)", "s"),
+    ("full_process", "full run as a process (imports, definitions)", "s"),
+    ("full_peak_rss_gib", "peak RSS of the full run (with dbt)", "GiB"),
+    ("daily_ingest", "daily run: ingest of one delivery", "s"),
+    ("daily_dbt_build", "daily run: dbt build", "s"),
+    ("daily_run", "**daily incremental run**", "s"),
+    ("daily_share", "**daily run / full run**", "%"),
+    ("daily_peak_rss_gib", "peak RSS of the daily run", "GiB"),
+]
+
+
+def _cell(value: float, unit: str) -> str:
+    if unit == "x":
+        return f"{value:.2f}x"
+    if unit == "%":
+        return f"{value:.0%}"
+    if unit == "rows/s":
+        return f"{value:,.0f} rows/s"
+    if unit == "GiB":
+        return f"{value:.2f} GiB"
+    return f"{value:.1f} s"
+
+
+def table(report: dict) -> str:
+    scales = report["scales"]
+    head = "| stage | " + " | ".join(f"{s['accounts']:,} accounts" for s in scales) + " |"
+    lines = [head, "|---|" + "---:|" * len(scales)]
+    lines.append("| input rows | " + " | ".join(f"{s['input_rows']:,}" for s in scales) + " |")
+    for key, label, unit in ROWS:
+        cells = [_cell(s["median"][key], unit) for s in scales]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines += ["", "Model quality (first repeat, holdout = last 3 monthly snapshots):", ""]
+    lines.append("| | " + " | ".join(f"{s['accounts']:,} accounts" for s in scales) + " |")
+    lines.append("|---|" + "---:|" * len(scales))
+    quality = [
+        ("roc_auc", "holdout ROC AUC (champion)", "{:.4f}"),
+        ("oracle_roc_auc", "oracle ROC AUC (simulator's true probabilities)", "{:.4f}"),
+        ("ratio_to_oracle", "ratio to the oracle", "{:.3f}"),
+        ("top_decile_lift", "top-decile lift", "{:.2f}"),
+        ("baseline_roc_auc", "logistic baseline ROC AUC", "{:.4f}"),
+        ("seconds_fitting_model", "fitting the model", "{:.1f} s"),
+        ("training_rows", "training rows", "{:,}"),
+    ]
+    for key, label, fmt in quality:
+        cells = [fmt.format(s["model"][key]) if key in s["model"] else "n/a" for s in scales]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def render(report: dict, existing: str = "") -> str:
+    m = report["machine"]
+    versions = ", ".join(f"{k} {v}" for k, v in m["versions"].items())
+    repeats = ", ".join(f"{s['accounts']:,}: {s['repeats']}" for s in report["scales"])
+    body = (
+        f"{BEGIN}\n"
+        f"Measured {m['date']} on {m['cpus']} CPUs, {m['memory_gib']} GiB "
+        f"({m['platform']}, Python {m['python']}); {versions}. DuckDB memory limit "
+        f"{report['memory_limit']}. Medians of the repeats (accounts: repeats {repeats}); "
+        f"every run is in `docs/benchmarks.json`.\n\n{table(report)}\n{END}"
+    )
+    if BEGIN in existing and END in existing:
+        before, rest = existing.split(BEGIN, 1)
+        return before + body + rest.split(END, 1)[1]
+    return f"# Benchmarks\n\n{body}\n"
