@@ -11,7 +11,7 @@ WAREHOUSE ?= $(or $(UPSELL_WAREHOUSE),data/warehouse.duckdb)
 DAGSTER_HOME ?= $(abspath data/dagster)
 PORT ?= 3000
 
-.PHONY: install run test lint docs dev clean
+.PHONY: install run test bench lint docs dev clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,13 @@ test: $(STAMP)
 	$(DBT) parse $(DBT_DIRS) --quiet
 	DAGSTER_HOME=$$(mktemp -d) $(BIN)/dagster definitions validate -w workspace.yaml
 	$(BIN)/python -m pytest -n 2
+
+# Every stage timed at each scale against the direct-SQL limit -> docs/BENCHMARKS.md (+ JSON).
+# Generated data is cached under data/bench/. e.g. make bench BENCH_ACCOUNTS="1000000" BENCH_REPEATS=1
+BENCH_ACCOUNTS ?= 10000 100000
+BENCH_REPEATS ?= 3
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.bench_pipeline --accounts $(BENCH_ACCOUNTS) --repeats $(BENCH_REPEATS)
 
 # The Dagster UI on localhost, with every asset, check, schedule and sensor.
 dev: $(STAMP)

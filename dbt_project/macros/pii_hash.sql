@@ -1,6 +1,22 @@
 {#- A salted hash of a PII value: stable across runs, not reversible without the salt.
-    The salt comes from UPSELL_PII_SALT; an empty salt still hides the value but makes the
-    reference guessable from a known email, so set it in production. -#}
+    The salt comes from UPSELL_PII_SALT at run time (pii_salt below), never from compiled SQL;
+    an empty salt still hides the value but makes the reference guessable from a known email,
+    so set it in production. -#}
 {% macro pii_hash(column) -%}
-    {{ dbt.hash(dbt.concat(["'" ~ env_var('UPSELL_PII_SALT', '') ~ "'", "lower(trim(" ~ column ~ "))"])) }}
+    {{ dbt.hash(dbt.concat([pii_salt(), "lower(trim(" ~ column ~ "))"])) }}
+{%- endmacro %}
+
+{#- The salt as a SQL expression read from the connection, never a literal. -#}
+{% macro pii_salt() -%}
+    {{ return(adapter.dispatch('pii_salt')()) }}
+{%- endmacro %}
+
+{#- DuckDB: the variable the orchestration.dbt_plugins.pii_salt profile plugin sets. -#}
+{% macro duckdb__pii_salt() -%}
+    coalesce(getvariable('pii_salt'), '')
+{%- endmacro %}
+
+{#- PostgreSQL: a custom setting, e.g. `options: "-c upsell.pii_salt=..."` in the profile. -#}
+{% macro default__pii_salt() -%}
+    coalesce(current_setting('upsell.pii_salt', true), '')
 {%- endmacro %}

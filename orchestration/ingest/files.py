@@ -54,14 +54,12 @@ class ReadFile:
     extras: tuple[str, ...]
     input_lines: int  # physical data lines (CSV) or records (Parquet, JSON Lines)
     records: int
-    data: pa.Table | None  # text columns and _line; None for Parquet, which DuckDB scans
+    scan: Path | None  # CSV, JSON Lines: their text and _line as Parquet; None for Parquet
 
     def register(self, con) -> None:
         """Create the view ``incoming``: every column as text, plus the record's ``_line``."""
-        if self.data is not None:
-            con.register("incoming_arrow", self.data)
-            source = "incoming_arrow"
-            line = LINE
+        if self.scan is not None:
+            source, line = f"read_parquet('{self.scan}')", LINE
         else:  # Parquet is scanned in place (never loaded into Python); its lines are rows
             source = f"read_parquet('{self.path}', file_row_number = true)"
             line = f"file_row_number + 1 AS {LINE}"
@@ -142,7 +140,15 @@ def _locate_csv_problem(path: Path, width: int) -> str:
     return "the CSV reader failed, but no broken line was found"
 
 
-def _read_csv(path: Path) -> tuple[pa.Table, int]:
+BLOCK_BYTES = 16 << 20  # CSV is parsed block by block: memory does not grow with the file
+PARSE = pacsv.ParseOptions(
+    delimiter=",", quote_char='"', double_quote=True, escape_char=False, newlines_in_values=True
+)
+
+
+def _read_csv(path: Path, spill: Path) -> tuple[int, int]:
+    """Parse ``path`` block by block into the Parquet file ``spill`` (text columns and each
+    record's line); return (physical data lines, records)."""
     if path.stat().st_size == 0:
         raise LandingFileError(
             f"{_where(path)} is empty (0 bytes): a CSV needs at least its header row"
@@ -155,40 +161,55 @@ def _read_csv(path: Path) -> tuple[pa.Table, int]:
         raise LandingFileError(f"{_where(path)} line 1: the header is not UTF-8 CSV text") from None
     if len(set(header)) != len(header):
         raise LandingFileError(f"{_where(path)} line 1: a column name appears twice in {header}")
+    convert = pacsv.ConvertOptions(
+        column_types={name: pa.string() for name in header},
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+        null_values=[""],
+        check_utf8=True,
+    )
+    records = breaks_total = 0
     try:
-        table = pacsv.read_csv(
+        reader = pacsv.open_csv(
             path,
-            read_options=pacsv.ReadOptions(encoding="utf8"),
-            parse_options=pacsv.ParseOptions(
-                delimiter=",",
-                quote_char='"',
-                double_quote=True,
-                escape_char=False,
-                newlines_in_values=True,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={name: pa.string() for name in header},
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=True,
-                null_values=[""],
-                check_utf8=True,
-            ),
+            read_options=pacsv.ReadOptions(encoding="utf8", block_size=BLOCK_BYTES),
+            parse_options=PARSE,
+            convert_options=convert,
         )
+        schema = reader.schema.append(pa.field(LINE, pa.int64()))
+        with pq.ParquetWriter(spill, schema) as writer:
+            for batch in reader:
+                # Line of each record: the header is line 1; line breaks inside values move
+                # the lines after them.
+                breaks = np.zeros(batch.num_rows, np.int64)
+                for column in batch.columns:
+                    breaks += pc.fill_null(pc.count_substring(column, "\n"), 0).to_numpy()
+                lines = 2 + records + breaks_total + np.arange(batch.num_rows)
+                lines += np.cumsum(breaks) - breaks
+                writer.write_batch(
+                    pa.RecordBatch.from_arrays([*batch.columns, pa.array(lines)], schema=schema)
+                )
+                records += batch.num_rows
+                breaks_total += int(breaks.sum())
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         raise LandingFileError(f"{_where(path)} {_locate_csv_problem(path, len(header))}") from None
-    # Line of each record: the header is line 1; a value with line breaks moves later lines.
-    breaks = np.zeros(table.num_rows, np.int64)
-    for name in table.column_names:
-        breaks += pc.fill_null(pc.count_substring(table[name], "\n"), 0).to_numpy()
-    lines = 2 + np.arange(table.num_rows) + np.cumsum(breaks) - breaks
-    raw = path.read_bytes()
-    physical = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1) - 1
-    if physical != table.num_rows + int(breaks.sum()):
+    physical = _physical_lines(path) - 1
+    if physical != records + breaks_total:
         raise LandingFileError(
-            f"{_where(path)}: {physical} data lines but {table.num_rows} records "
-            f"and {int(breaks.sum())} line breaks inside values; the file is malformed"
+            f"{_where(path)}: {physical} data lines but {records} records "
+            f"and {breaks_total} line breaks inside values; the file is malformed"
         )
-    return table.append_column(LINE, pa.array(lines, pa.int64())), physical
+    return physical, records
+
+
+def _physical_lines(path: Path) -> int:
+    """Lines in the file, the last one counted even without its line break; read in chunks."""
+    count, last = 0, b""
+    with path.open("rb") as f:
+        while chunk := f.read(BLOCK_BYTES):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (0 if last == b"\n" else 1)
 
 
 def _as_strings(table: pa.Table) -> pa.Table:
@@ -203,7 +224,9 @@ def _as_strings(table: pa.Table) -> pa.Table:
     return pa.table(cols, names=table.column_names)
 
 
-def _read_jsonl(path: Path) -> tuple[pa.Table, int]:
+def _read_jsonl(path: Path, spill: Path) -> tuple[int, int]:
+    """JSON Lines into the Parquet file ``spill`` (read whole: the format is for small
+    tables; large ones come as CSV or Parquet)."""
     if path.stat().st_size == 0:
         raise LandingFileError(f"{_where(path)} is empty (0 bytes)")
     try:
@@ -211,7 +234,8 @@ def _read_jsonl(path: Path) -> tuple[pa.Table, int]:
     except pa.ArrowInvalid as exc:
         raise LandingFileError(f"{_where(path)} cannot be read as JSON Lines: {exc}") from None
     lines = pa.array(range(1, table.num_rows + 1), pa.int64())
-    return table.append_column(LINE, lines), table.num_rows
+    pq.write_table(table.append_column(LINE, lines), spill)
+    return table.num_rows, table.num_rows
 
 
 def _parquet_columns(path: Path) -> tuple[list[str], int]:
@@ -222,16 +246,20 @@ def _parquet_columns(path: Path) -> tuple[list[str], int]:
     return list(meta.schema.names), meta.num_rows
 
 
-def read_file(table_name: str, path: Path) -> ReadFile:
-    """Check one landing file; raise ``LandingFileError`` naming the file, line or column."""
+def read_file(table_name: str, path: Path, spill_dir: Path) -> ReadFile:
+    """Check one landing file; raise ``LandingFileError`` naming the file, line or column.
+
+    CSV and JSON Lines are converted to a Parquet file in ``spill_dir`` on the way."""
     fmt = path.name.partition(".")[2]
     if fmt == "parquet":
-        data = None
+        scan = None
         present, records = _parquet_columns(path)
         input_lines = records
     else:
-        data, input_lines = _read_csv(path) if fmt == "csv" else _read_jsonl(path)
-        present, records = [c for c in data.column_names if c != LINE], data.num_rows
+        scan = spill_dir / f"{table_name}.parquet"
+        read = _read_csv if fmt == "csv" else _read_jsonl
+        input_lines, records = read(path, scan)
+        present = [c for c in pq.read_schema(scan).names if c != LINE]
     contract = TABLES[table_name]
     missing = [c for c in contract.column_names if c not in present]
     if missing:
@@ -242,5 +270,5 @@ def read_file(table_name: str, path: Path) -> ReadFile:
         )
     extras = tuple(c for c in present if c not in contract.column_names)
     return ReadFile(
-        table_name, path, checksum(path), tuple(present), extras, input_lines, records, data
+        table_name, path, checksum(path), tuple(present), extras, input_lines, records, scan
     )

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -88,23 +90,46 @@ def load_delivery(
     con: duckdb.DuckDBPyConnection, delivery: Delivery, run_id: str, fp: str
 ) -> list[TableLoad]:
     """Read, check and write one delivery atomically; raise ``LandingFileError`` to reject it."""
-    read = {t: read_file(t, p) for t, p in delivery.files.items()}  # all files before any write
-    loaded_at = datetime.now(UTC).replace(tzinfo=None)
-    results = []
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for table in rules.load_order():
-            if table in read:
-                results.append(_load_table(con, table, read[table], delivery, loaded_at, run_id))
-        con.execute(
-            "INSERT INTO raw._deliveries VALUES ($d, $fp, $n, $at, $run)",
-            {"d": delivery.day, "fp": fp, "n": len(read), "at": loaded_at, "run": run_id},
-        )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    root, prefix = spill_location(con)
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=root) as spill:
+        # every file is read and checked before anything is written
+        read = {t: read_file(t, p, Path(spill)) for t, p in delivery.files.items()}
+        loaded_at = datetime.now(UTC).replace(tzinfo=None)
+        results = []
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for table in rules.load_order():
+                if table in read:
+                    results.append(
+                        _load_table(con, table, read[table], delivery, loaded_at, run_id)
+                    )
+            con.execute(
+                "INSERT INTO raw._deliveries VALUES ($d, $fp, $n, $at, $run)",
+                {"d": delivery.day, "fp": fp, "n": len(read), "at": loaded_at, "run": run_id},
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            con.execute("DROP VIEW IF EXISTS incoming")  # it reads a file about to be deleted
     return results
+
+
+def spill_location(con: duckdb.DuckDBPyConnection) -> tuple[Path | None, str]:
+    """Where a load converts text files to Parquet: beside the warehouse (the system temp
+    folder may live in memory), in folders named after it; the temp folder if in memory."""
+    path = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()[0]
+    return (Path(path).parent, f".{Path(path).name}.ingest-") if path else (None, ".ingest-")
+
+
+def remove_stale_spills(con: duckdb.DuckDBPyConnection) -> None:
+    """Spill folders a killed load left behind (only one process writes a warehouse)."""
+    root, prefix = spill_location(con)
+    for stale in root.glob(prefix + "*") if root else ():
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 def _load_table(con, table: str, f, delivery: Delivery, loaded_at, run_id: str) -> TableLoad:
@@ -193,6 +218,7 @@ def _apply(con, table: str, columns: str) -> int:
 def load_landing_zone(con: duckdb.DuckDBPyConnection, landing: Path, run_id: str) -> LoadReport:
     """Load every complete delivery not loaded yet, oldest first; stop at the first bad one."""
     ensure_raw_schema(con)
+    remove_stale_spills(con)
     done = dict(con.execute("SELECT delivery_date, fingerprint FROM raw._deliveries").fetchall())
     report = LoadReport()
     for delivery in find_deliveries(landing):
@@ -228,6 +254,7 @@ def connect(
     except duckdb.IOException as exc:
         raise UpsellError(f"cannot open warehouse {path}: {exc}") from None
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")  # progress bars would fill the run logs
     # Large builds spill to <warehouse>.tmp (DuckDB's default) instead of failing at the limit.
     if not MEMORY.match(memory_limit):
         raise UpsellError(f"memory limit {memory_limit!r} is not a size like 8GB or 512MB")

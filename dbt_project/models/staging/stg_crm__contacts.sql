@@ -1,5 +1,7 @@
 -- PII stops here: email and full name are replaced by a salted hash of the email, the only
--- contact reference an analyst ever sees.
+-- contact reference an analyst ever sees. A table, not a view: the salt exists only on dbt's
+-- connections, so the hash must be computed while dbt runs.
+{{ config(materialized='table') }}
 select
     contact_id,
     account_id,

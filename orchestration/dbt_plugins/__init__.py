@@ -1,0 +1,1 @@
+"""dbt-duckdb plugins the profile loads (``dbt_project/profiles.yml``)."""
