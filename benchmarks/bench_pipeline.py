@@ -1,11 +1,11 @@
 """The pipeline benchmark behind ``make bench``: every stage timed at each scale, against the
 direct-SQL limit, written to ``docs/BENCHMARKS.md`` and ``docs/benchmarks.json``.
 
-Per scale: a landing zone of a full delivery and a daily one is generated once and cached under data/bench/
-(the generation itself is timed on every repeat). Each repeat, in a fresh folder, runs the
-first full run (``full_refresh``: ingest -> checks -> dbt build -> train -> score -> publish)
-on the first delivery in its own process, then the compiled SQL of the same dbt models
-directly on a copy of the warehouse it started from, then ``daily_refresh`` after the second
+Per scale: a landing zone of a full delivery and a daily one is generated once and cached
+under data/bench/ (the generation itself is timed on every repeat). Each repeat, in a fresh
+folder, runs the first full run (``full_refresh``: ingest -> checks -> dbt build -> train ->
+score -> publish) on the first delivery in its own process, then the compiled SQL of the same
+dbt models directly on a copy of the warehouse, then ``daily_refresh`` after the second
 delivery arrives. Medians of the repeats are reported; nothing is asserted.
 """
 
