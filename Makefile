@@ -28,7 +28,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(DBT) parse $(DBT_DIRS) --quiet
 	DAGSTER_HOME=$$(mktemp -d) $(BIN)/dagster definitions validate -w workspace.yaml
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # Every stage timed at each scale against the direct-SQL limit -> docs/BENCHMARKS.md (+ JSON).
 # Generated data is cached under data/bench/. e.g. make bench BENCH_ACCOUNTS="1000000" BENCH_REPEATS=1

@@ -34,11 +34,13 @@ from ml import registry
 from ml.features import prepare
 from ml.split import out_of_time_split
 from ml.train import predict
+from orchestration.config import folder_env
 from orchestration.defs.transform import run_dbt
 from orchestration.sample_data import generate
 from orchestration.sample_data.simulate import Options
 
 ROOT = Path(__file__).resolve().parents[1]
+PAGE = os.sysconf("SC_PAGE_SIZE")
 PACKAGES = ["dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb", "great-expectations",
             "pandas", "scikit-learn"]  # fmt: skip
 
@@ -58,13 +60,9 @@ def run_worker(job: str, work: Path, memory_limit: str) -> dict:
     """One job in its own process; wall time and peak RSS of it and its children (dbt)."""
     env = {
         **os.environ,
+        **folder_env(work),
         "PYTHONPATH": str(ROOT),
-        "UPSELL_LANDING_DIR": str(work / "landing"),
-        "UPSELL_WAREHOUSE": str(work / "warehouse.duckdb"),
-        "UPSELL_SERVING": str(work / "serving.duckdb"),
-        "UPSELL_MODEL_DIR": str(work / "models"),
         "UPSELL_DUCKDB_MEMORY_LIMIT": memory_limit,
-        "DAGSTER_HOME": str(work / "dagster"),
     }
     out = work / f"{job}.json"
     started = time.perf_counter()
@@ -73,13 +71,32 @@ def run_worker(job: str, work: Path, memory_limit: str) -> dict:
             [sys.executable, "-m", "benchmarks.stages", job, str(out)],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
-        _, status, usage = os.wait4(process.pid, 0)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, tree_rss(process.pid))
+            time.sleep(0.05)
     timings = json.loads(out.read_text()) if out.exists() else {"success": False}
-    if status != 0 or not timings["success"]:
+    if process.returncode != 0 or not timings["success"]:
         raise RuntimeError(f"{job} failed at {work}; see {work / (job + '.log')}")
     timings["wall_seconds"] = time.perf_counter() - started
-    timings["peak_rss_gib"] = usage.ru_maxrss / 1024**2
+    timings["peak_rss_gib"] = peak / 1024**3
     return timings
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants now (0 once gone).
+
+    Sampled, because ``ru_maxrss`` of a child starts from its parent's peak on Linux."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            total += int(Path(f"/proc/{current}/statm").read_text().split()[1]) * PAGE
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
 
 
 def direct_sql(work: Path, memory_limit: str) -> dict:

@@ -25,7 +25,7 @@ ROWS = [
     ("publish", "publish the serving file", "s"),
     ("full_run", "**full run** (Dagster run start to end)", "s"),
     ("full_process", "full run as a process (imports, definitions)", "s"),
-    ("full_peak_rss_gib", "peak RSS of the full run (with dbt)", "GiB"),
+    ("full_peak_rss_gib", "peak RSS of the full run (process tree, sampled)", "GiB"),
     ("daily_ingest", "daily run: ingest of one delivery", "s"),
     ("daily_dbt_build", "daily run: dbt build", "s"),
     ("daily_run", "**daily incremental run**", "s"),

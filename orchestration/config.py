@@ -20,6 +20,7 @@ DEFAULTS = {
     "UPSELL_RETRAIN_CRON": "0 7 * * 1",
     "UPSELL_TIMEZONE": "UTC",
     "UPSELL_DUCKDB_MEMORY_LIMIT": "8GB",
+    "UPSELL_ALLOWED_ROOTS": ".",
 }
 
 # DuckDB expands globs even in bound parameters, and a path is later spliced into SQL by
@@ -38,6 +39,34 @@ def safe_path(value: str | os.PathLike, what: str) -> Path:
     if ".." in Path(text).parts:
         raise UpsellError(f"{what} {text!r} contains '..'; give a direct path")
     return Path(text).expanduser().resolve()
+
+
+def allowed_roots(text: str) -> list[Path]:
+    """UPSELL_ALLOWED_ROOTS: folders (separated by ':') every configured path must lie in."""
+    return [safe_path(p, "UPSELL_ALLOWED_ROOTS entry") for p in text.split(os.pathsep) if p]
+
+
+def inside(path: Path, roots: list[Path], what: str) -> Path:
+    """``path`` if it lies in one of ``roots``; a misconfigured path would otherwise let the
+    pipeline read or overwrite files anywhere the process may write."""
+    if not any(path.is_relative_to(root) for root in roots):
+        listed = ", ".join(str(r) for r in roots)
+        raise UpsellError(
+            f"{what} {path} is outside the allowed roots ({listed}); move it there or add its "
+            "folder to UPSELL_ALLOWED_ROOTS"
+        )
+    return path
+
+
+def folder_env(root: Path) -> dict[str, str]:
+    """The UPSELL_* paths (and Dagster home) of an installation kept in one folder."""
+    return {
+        "UPSELL_LANDING_DIR": str(root / "landing"),
+        "UPSELL_WAREHOUSE": str(root / "warehouse.duckdb"),
+        "UPSELL_SERVING": str(root / "serving.duckdb"),
+        "UPSELL_MODEL_DIR": str(root / "models"),
+        "DAGSTER_HOME": str(root / "dagster"),
+    }
 
 
 @dataclass(frozen=True)
@@ -74,11 +103,16 @@ class Settings:
                 "UPSELL_BAD_ROW_THRESHOLD must be a share between 0 and 1 (0.05 = 5 %), got "
                 f"{get('UPSELL_BAD_ROW_THRESHOLD')!r}"
             )
+        roots = allowed_roots(get("UPSELL_ALLOWED_ROOTS"))
+
+        def path(name: str) -> Path:
+            return inside(safe_path(get(name), name), roots, name)
+
         return cls(
-            landing_dir=safe_path(get("UPSELL_LANDING_DIR"), "UPSELL_LANDING_DIR"),
-            warehouse=safe_path(get("UPSELL_WAREHOUSE"), "UPSELL_WAREHOUSE"),
-            serving=safe_path(get("UPSELL_SERVING"), "UPSELL_SERVING"),
-            model_dir=safe_path(get("UPSELL_MODEL_DIR"), "UPSELL_MODEL_DIR"),
+            landing_dir=path("UPSELL_LANDING_DIR"),
+            warehouse=path("UPSELL_WAREHOUSE"),
+            serving=path("UPSELL_SERVING"),
+            model_dir=path("UPSELL_MODEL_DIR"),
             reporting_currency=currency,
             bad_row_threshold=threshold,
             daily_cron=get("UPSELL_DAILY_CRON"),

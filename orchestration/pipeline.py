@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -10,6 +13,7 @@ import dagster as dg
 from ml import registry
 from orchestration.config import Settings
 from orchestration.definitions import build_definitions
+from orchestration.errors import UpsellError
 from orchestration.ingest.loader import connect
 
 INSTANCE_SETTINGS = """# Written by `upsell` on first use: one writer at a time on the warehouse.
@@ -42,13 +46,42 @@ def execute(settings: Settings, name: str, instance: dg.DagsterInstance):
         instance=instance,
         raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        tags=IN_PROCESS,
     )
 
 
+IN_PROCESS = {"upsell/launched_by": "upsell-cli"}
+LIVE = [dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
+
+
+@contextmanager
+def only_run(home: Path) -> Iterator[None]:
+    """Hold the Dagster home's run lock: one `upsell run` at a time per installation."""
+    with (home / "upsell-run.lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UpsellError(f"another `upsell run` is in progress on {home}") from None
+        yield
+
+
+def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Runs started in-process that still look live are dead (the lock says no other one is
+    running): killed processes never release their warehouse pool slot, and the next run
+    would wait for it for ever. Mark them failed and free their slots."""
+    dead = instance.get_runs(filters=dg.RunsFilter(statuses=LIVE, tags=IN_PROCESS))
+    for run in dead:
+        instance.report_run_failed(run, "its process died (killed or crashed) before it ended")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+    return [run.run_id for run in dead]
+
+
 def run_job(settings: Settings, name: str) -> int:
-    dagster_home(settings)
-    print(f"running {name} (Dagster home {os.environ['DAGSTER_HOME']})")
-    with dg.DagsterInstance.get() as instance:
+    home = dagster_home(settings)
+    print(f"running {name} (Dagster home {home})")
+    with only_run(home), dg.DagsterInstance.get() as instance:
+        for run_id in release_dead_runs(instance):
+            print(f"run {run_id} had died; marked failed and its warehouse slot freed")
         result = execute(settings, name, instance)
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":

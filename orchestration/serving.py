@@ -46,6 +46,8 @@ def publish(con: duckdb.DuckDBPyConnection, serving: Path) -> dict[str, int]:
     if not tables:
         raise UpsellError("nothing to publish: the warehouse has no marts yet")
     serving.parent.mkdir(parents=True, exist_ok=True)
+    for stale in serving.parent.glob(f".{serving.name}.*.tmp*"):
+        stale.unlink()  # left by a killed publication; only one run publishes at a time
     staging = serving.with_name(f".{serving.name}.{uuid.uuid4().hex}.tmp")
     expected = {}
     try:
@@ -64,6 +66,15 @@ def publish(con: duckdb.DuckDBPyConnection, serving: Path) -> dict[str, int]:
             con.execute(
                 "CREATE TABLE publication.meta.publication AS SELECT ?::TIMESTAMP AS published_at",
                 [datetime.now(UTC).replace(tzinfo=None)],
+            )
+            # What a reader can check the file against: every table and its rows.
+            con.execute(
+                "CREATE TABLE publication.meta.published_tables "
+                "(table_name VARCHAR, row_count BIGINT)"
+            )
+            con.executemany(
+                "INSERT INTO publication.meta.published_tables VALUES (?, ?)",
+                sorted(expected.items()),
             )
         finally:
             con.execute("DETACH publication")  # checkpoints: the file is complete, no WAL

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -9,6 +11,10 @@ import pytest
 
 from orchestration.sample_data import generate
 from orchestration.sample_data.simulate import Options
+
+# Tests keep their files in the temp folder: allow it next to the working directory (this is
+# read by the code under test and by the processes the tests start).
+os.environ.setdefault("UPSELL_ALLOWED_ROOTS", os.pathsep.join([".", tempfile.gettempdir()]))
 
 SMALL = Options(accounts=1500, months=12, seed=11, end_date=date(2026, 10, 31), deliveries=3)
 

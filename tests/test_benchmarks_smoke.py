@@ -1,7 +1,8 @@
-"""Tiny runs of the benchmark scripts, so that they cannot rot (timings are not asserted)."""
+"""Tiny runs of the benchmarks, so that they cannot rot (timings are reported, not asserted)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -11,28 +12,35 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _run(module: str, cwd: Path) -> str:
+def _run(args: list[str], cwd: Path) -> str:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    args = [sys.executable, "-m", module, "--accounts", "150", "--months", "3", "--repeats", "1"]
-    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr[-2000:]
+    done = subprocess.run(
+        [sys.executable, "-m", *args], cwd=cwd, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     return done.stdout
 
 
-def test_generator_benchmark_reports_its_speed(tmp_path):
-    out = _run("benchmarks.bench_generator", tmp_path)
-    assert re.search(r"generator: 150 accounts x 3 months, [\d,]+ rows; median [\d.]+ s", out)
-
-
-def test_ingest_benchmark_reports_its_speed(tmp_path):
-    out = _run("benchmarks.bench_ingest", tmp_path)
-    assert re.search(r"ingest: 150 accounts x 3 months, [\d,]+ rows; .* rows/s", out)
-    assert (tmp_path / "data" / "bench" / "150x3" / "landing").is_dir()
+def test_pipeline_benchmark_writes_every_stage_of_every_run(tmp_path):
+    """`make bench` at a tiny scale and one repeat: the table and the JSON have every stage."""
+    out = tmp_path / "docs"
+    _run(["benchmarks.bench_pipeline", "--accounts", "1500", "--months", "12",
+          "--repeats", "1", "--out", str(out)], tmp_path)  # fmt: skip
+    report = json.loads((out / "benchmarks.json").read_text())
+    (scale,) = report["scales"]
+    stages = scale["median"]
+    positive = ["ingest", "raw_checks", "dbt_build", "dbt_elapsed", "direct_sql", "features",
+                "train", "score", "publish", "full_run", "daily_run"]  # fmt: skip
+    assert all(stages[name] > 0 for name in positive), stages
+    assert 0.1 < stages["full_peak_rss_gib"] < 24, stages
+    assert stages["daily_share"] == stages["daily_run"] / stages["full_run"]
+    assert 0.5 < scale["model"]["roc_auc"] <= 1 and 0.5 < scale["model"]["oracle_roc_auc"] <= 1
+    page = (out / "BENCHMARKS.md").read_text()
+    assert "| 1,500 accounts |" in page
+    assert re.search(r"\*\*ratio dbt build / direct SQL\*\* .* \| \d+\.\d\dx \|", page)
+    assert (tmp_path / "data" / "bench" / "1500x12d1" / "landing").is_dir()  # cached
 
 
 def test_model_benchmark_reports_auc_against_the_oracle(tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    args = [sys.executable, "-m", "benchmarks.bench_model", "--accounts", "1500", "--months", "12"]
-    done = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert re.search(r"ROC AUC 0\.\d+  oracle 0\.\d+  ratio \d\.\d+", done.stdout)
+    out = _run(["benchmarks.bench_model", "--accounts", "1500", "--months", "12"], tmp_path)
+    assert re.search(r"ROC AUC 0\.\d+  oracle 0\.\d+  ratio \d\.\d+", out)

@@ -22,7 +22,11 @@ def test_defaults_and_overrides(tmp_path):
     assert s.landing_dir == Path(DEFAULTS["UPSELL_LANDING_DIR"]).resolve()
     assert s.reporting_currency == "EUR"
     s = Settings.from_env(
-        {"UPSELL_WAREHOUSE": str(tmp_path / "w.duckdb"), "UPSELL_REPORTING_CURRENCY": "usd"}
+        {
+            "UPSELL_WAREHOUSE": str(tmp_path / "w.duckdb"),
+            "UPSELL_REPORTING_CURRENCY": "usd",
+            "UPSELL_ALLOWED_ROOTS": f".:{tmp_path}",
+        }
     )
     assert s.warehouse == tmp_path / "w.duckdb"
     assert s.reporting_currency == "USD"

@@ -36,7 +36,13 @@ def test_publishes_marts_and_scores_only_in_the_old_storage_format(tmp_path, war
         "SELECT schema_name || '.' || table_name FROM duckdb_tables() "
         "WHERE database_name = 'check_copy' ORDER BY 1"
     ).fetchall()
-    assert [t[0] for t in tables] == ["marts.kpi", "meta.publication", "ml.propensity_scores"]
+    names = [t[0] for t in tables]
+    assert names == [
+        "marts.kpi",
+        "meta.publication",
+        "meta.published_tables",
+        "ml.propensity_scores",
+    ]
     warehouse.execute("DETACH check_copy")
 
 

@@ -14,5 +14,14 @@ SALT_VARIABLE = "UPSELL_PII_SALT"
 
 
 class Plugin(BasePlugin):
+    # DuckDB variables belong to one connection: dbt runs models on cursors (copies of the
+    # connection), so each cursor is given the salt too.
     def configure_connection(self, conn) -> None:
-        conn.execute("SET VARIABLE pii_salt = ?", [os.environ.get(SALT_VARIABLE, "")])
+        _set_salt(conn)
+
+    def configure_cursor(self, cursor) -> None:
+        _set_salt(cursor)
+
+
+def _set_salt(conn) -> None:
+    conn.execute("SET VARIABLE pii_salt = ?", [os.environ.get(SALT_VARIABLE, "")])

@@ -52,7 +52,11 @@ class ModelConfig(dg.Config):
 
 def _features(warehouse: Warehouse) -> pd.DataFrame:
     with warehouse.connect() as con:
-        frame = con.execute("SELECT * FROM marts.fct_account_features").df()
+        # A fixed row order: training samples its validation rows by position, so the same
+        # features must always arrive in the same order for the same model to come out.
+        frame = con.execute(
+            "SELECT * FROM marts.fct_account_features ORDER BY snapshot_date, account_id"
+        ).df()
     return prepare(frame)
 
 

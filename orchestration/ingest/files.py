@@ -140,7 +140,9 @@ def _locate_csv_problem(path: Path, width: int) -> str:
     return "the CSV reader failed, but no broken line was found"
 
 
-BLOCK_BYTES = 16 << 20  # CSV is parsed block by block: memory does not grow with the file
+# CSV is parsed block by block, so memory does not grow with the file. Small blocks: pyarrow
+# reads several ahead, and 16 MB blocks cost 500 MB of RSS; a record must fit in one block.
+BLOCK_BYTES = 1 << 20
 PARSE = pacsv.ParseOptions(
     delimiter=",", quote_char='"', double_quote=True, escape_char=False, newlines_in_values=True
 )
@@ -193,6 +195,7 @@ def _read_csv(path: Path, spill: Path) -> tuple[int, int]:
                 breaks_total += int(breaks.sum())
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         raise LandingFileError(f"{_where(path)} {_locate_csv_problem(path, len(header))}") from None
+    pa.default_memory_pool().release_unused()  # give the parse buffers back before DuckDB works
     physical = _physical_lines(path) - 1
     if physical != records + breaks_total:
         raise LandingFileError(
