@@ -206,15 +206,16 @@ def machine() -> dict:
 def main() -> None:
     args = parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
+    args.out.mkdir(parents=True, exist_ok=True)
     scales = []
     for accounts in args.accounts:
         print(f"benchmarking {accounts:,} accounts x {args.months} months, {args.repeats} repeats")
         scales.append(bench_scale(accounts, args.months, args.repeats, args.memory_limit))
-    report = {"machine": machine(), "memory_limit": args.memory_limit, "scales": scales}
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "benchmarks.json").write_text(json.dumps(report, indent=2) + "\n")
-    page = args.out / "BENCHMARKS.md"
-    page.write_text(render(report, page.read_text() if page.exists() else ""))
+        # written after every scale: a long run that is stopped keeps what it measured
+        report = {"machine": machine(), "memory_limit": args.memory_limit, "scales": scales}
+        (args.out / "benchmarks.json").write_text(json.dumps(report, indent=2) + "\n")
+        page = args.out / "BENCHMARKS.md"
+        page.write_text(render(report, page.read_text() if page.exists() else ""))
     print(f"wrote {args.out / 'BENCHMARKS.md'} and {args.out / 'benchmarks.json'}")
 
 
