@@ -46,6 +46,17 @@ def test_bi_readers_never_fail_nor_see_a_half_published_file(clean_run):
     assert "publications 2" in out or "publications 3" in out, out  # it saw the file replaced
 
 
+def test_the_serving_file_holds_only_marts_scores_and_what_was_published(clean_run):
+    con = duckdb.connect(str(Path(clean_run["root"]) / "serving.duckdb"), read_only=True)
+    schemas = {
+        r[0] for r in con.execute("SELECT DISTINCT schema_name FROM duckdb_tables()").fetchall()
+    }
+    con.close()
+    assert schemas == {"marts", "ml", "meta"}  # no raw, staging or intermediate data
+    assert not list(Path(clean_run["root"]).glob(".serving.duckdb.*"))
+    assert not (Path(clean_run["root"]) / "serving.duckdb.wal").exists()
+
+
 @pytest.mark.parametrize(
     "kind, stopped_at",
     [("unterminated_quote", "landing_zone_ingest"), ("null_key", "raw_suites")],
