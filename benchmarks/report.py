@@ -54,7 +54,7 @@ def table(report: dict) -> str:
     for key, label, unit in ROWS:
         cells = [_cell(s["median"][key], unit) for s in scales]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    lines += ["", "Model quality (first repeat, holdout = last 3 monthly snapshots):", ""]
+    lines += ["", "Model quality (first repeat; holdout = the last 3 monthly snapshots):", ""]
     lines.append("| | " + " | ".join(f"{s['accounts']:,} accounts" for s in scales) + " |")
     lines.append("|---|" + "---:|" * len(scales))
     quality = [
@@ -63,7 +63,7 @@ def table(report: dict) -> str:
         ("ratio_to_oracle", "ratio to the oracle", "{:.3f}"),
         ("top_decile_lift", "top-decile lift", "{:.2f}"),
         ("baseline_roc_auc", "logistic baseline ROC AUC", "{:.4f}"),
-        ("seconds_fitting_model", "fitting the model", "{:.1f} s"),
+        ("seconds_fitting_model", "fitting the model (that run)", "{:.1f} s"),
         ("training_rows", "training rows", "{:,}"),
     ]
     for key, label, fmt in quality:
