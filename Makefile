@@ -31,11 +31,14 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # Every stage timed at each scale against the direct-SQL limit -> docs/BENCHMARKS.md (+ JSON).
-# Generated data is cached under data/bench/. e.g. make bench BENCH_ACCOUNTS="1000000" BENCH_REPEATS=1
+# Generated data is cached under data/bench/. The 1M row of the table, added to the others:
+#   make bench BENCH_ACCOUNTS=1000000 BENCH_REPEATS=1 BENCH_FLAGS="--only-full --merge"
 BENCH_ACCOUNTS ?= 10000 100000
 BENCH_REPEATS ?= 3
+BENCH_FLAGS ?=
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks.bench_pipeline --accounts $(BENCH_ACCOUNTS) --repeats $(BENCH_REPEATS)
+	$(BIN)/python -m benchmarks.bench_pipeline --accounts $(BENCH_ACCOUNTS) \
+		--repeats $(BENCH_REPEATS) $(BENCH_FLAGS)
 
 # The Dagster UI on localhost, with every asset, check, schedule and sensor.
 dev: $(STAMP)

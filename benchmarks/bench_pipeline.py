@@ -53,6 +53,12 @@ def parse_args() -> argparse.Namespace:
     limit = os.environ.get("UPSELL_DUCKDB_MEMORY_LIMIT", "4GB")
     parser.add_argument("--memory-limit", default=limit, help="DuckDB's, per process")
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    parser.add_argument(
+        "--only-full", action="store_true", help="skip the direct-SQL limit and the daily run"
+    )
+    parser.add_argument(
+        "--merge", action="store_true", help="keep the other scales already in the JSON report"
+    )
     return parser.parse_args()
 
 
@@ -121,44 +127,63 @@ def model_quality(work: Path, truth: Path) -> dict:
     return against_oracle(split.holdout, predict(model, split.holdout), truth)
 
 
-def stages(full: dict, daily: dict, direct: dict, generated: float) -> dict:
-    """The figures of one repeat, in seconds unless named otherwise."""
+def stages(full: dict, daily: dict | None, direct: dict | None, generated: float) -> dict:
+    """The figures of one repeat, in seconds unless named otherwise (the direct-SQL and daily
+    figures are left out of a ``--only-full`` run)."""
     steps, dbt = full["steps"], full["dbt"]
     dbt_wall = sum(v for k, v in steps.items() if k.startswith("dbt_models"))
     scored = full["scores"].get("dagster/row_count", 0)
+    return (
+        {
+            "generate": generated,
+            "ingest": steps.get("landing_zone_ingest", 0.0),
+            "raw_checks": steps.get("raw_suites", 0.0),
+            "dbt_build": dbt_wall,
+            "dbt_elapsed": dbt.get("elapsed", 0.0),
+            "dbt_overhead": dbt_wall - dbt.get("elapsed", 0.0),
+            "features": dbt.get("features_model", 0.0) + full["model"]["seconds_loading_features"],
+            "train": full["model"]["seconds_training_and_evaluating"],
+            "score": full["scores"]["seconds_scoring"],
+            "scoring_rows_per_second": scored / max(full["scores"]["seconds_scoring"], 1e-9),
+            "mart_checks": sum(v for k, v in steps.items() if k.startswith("mart_suites")),
+            "publish": steps.get("serving__bi_duckdb", 0.0),
+            "full_run": full["run_seconds"],
+            "full_process": full["wall_seconds"],
+            "full_peak_rss_gib": full["peak_rss_gib"],
+        }
+        | (direct_stages(direct, dbt.get("elapsed", 0.0), dbt_wall) if direct else {})
+        | (daily_stages(daily, full) if daily else {})
+    )
+
+
+def direct_stages(direct: dict, dbt_elapsed: float, dbt_wall: float) -> dict:
     return {
-        "generate": generated,
-        "ingest": steps.get("landing_zone_ingest", 0.0),
-        "raw_checks": steps.get("raw_suites", 0.0),
-        "dbt_build": dbt_wall,
-        "dbt_elapsed": dbt.get("elapsed", 0.0),
-        "dbt_overhead": dbt_wall - dbt.get("elapsed", 0.0),
         "direct_sql": direct["seconds"],
         "direct_sql_models": direct["models_seconds"],
         "direct_sql_tests": direct["tests_seconds"],
-        "dbt_to_direct": dbt.get("elapsed", 0.0) / direct["seconds"],
+        "dbt_to_direct": dbt_elapsed / direct["seconds"],
         "dbt_step_to_direct": dbt_wall / direct["seconds"],
-        "features": dbt.get("features_model", 0.0) + full["model"]["seconds_loading_features"],
-        "train": full["model"]["seconds_training_and_evaluating"],
-        "score": full["scores"]["seconds_scoring"],
-        "scoring_rows_per_second": scored / max(full["scores"]["seconds_scoring"], 1e-9),
-        "model_checks_and_scores_io": steps.get("ml__propensity_scores", 0.0)
-        - full["scores"]["seconds_scoring"],
-        "mart_checks": steps.get("mart_suites", 0.0),
-        "publish": steps.get("serving__bi_duckdb", 0.0),
-        "full_run": full["run_seconds"],
-        "full_process": full["wall_seconds"],
-        "full_peak_rss_gib": full["peak_rss_gib"],
+    }
+
+
+def daily_stages(daily: dict, full: dict) -> dict:
+    steps = daily["steps"]
+    return {
         "daily_run": daily["run_seconds"],
         "daily_process": daily["wall_seconds"],
         "daily_share": daily["run_seconds"] / full["run_seconds"],
         "daily_peak_rss_gib": daily["peak_rss_gib"],
-        "daily_dbt_build": sum(v for k, v in daily["steps"].items() if k.startswith("dbt_")),
-        "daily_ingest": daily["steps"].get("landing_zone_ingest", 0.0),
+        "daily_ingest": steps.get("landing_zone_ingest", 0.0),
+        "daily_raw_checks": steps.get("raw_suites", 0.0),
+        "daily_dbt_build": sum(v for k, v in steps.items() if k.startswith("dbt_")),
+        "daily_features_model": daily["dbt"].get("features_model", 0.0),
+        "daily_score": daily["scores"]["seconds_scoring"],
     }
 
 
-def bench_scale(accounts: int, months: int, repeats: int, memory_limit: str) -> dict:
+def bench_scale(
+    accounts: int, months: int, repeats: int, memory_limit: str, only_full: bool = False
+) -> dict:
     landing = landing_for(accounts, months, deliveries=1)
     truth = landing.parent / "truth" / "expansion_probability.parquet"
     first, second = sorted(p for p in landing.iterdir() if p.is_dir())
@@ -174,17 +199,21 @@ def bench_scale(accounts: int, months: int, repeats: int, memory_limit: str) -> 
             (work / "landing").mkdir()
             (work / "landing" / first.name).symlink_to(first)
             full = run_worker("full_refresh", work, memory_limit)
-            direct = direct_sql(work, memory_limit)
+            direct = None if only_full else direct_sql(work, memory_limit)
             if repeat == 0:
                 quality = {**model_quality(work, truth), **full["model"]}
                 with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
                     rows = con.execute(
                         "SELECT sum(input_records) FROM raw._load_manifest"
                     ).fetchone()[0]
-            (work / "landing" / second.name).symlink_to(second)
-            daily = run_worker("daily_refresh", work, memory_limit)
+            daily = None
+            if not only_full:
+                (work / "landing" / second.name).symlink_to(second)
+                daily = run_worker("daily_refresh", work, memory_limit)
             runs.append(stages(full, daily, direct, generated))
-            done = f"full run {full['run_seconds']:.1f} s, daily {daily['run_seconds']:.1f} s"
+            done = f"full run {full['run_seconds']:.1f} s" + (
+                f", daily {daily['run_seconds']:.1f} s" if daily else ""
+            )
             print(f"  {accounts:,} accounts, repeat {repeat + 1}: {done}", flush=True)
     medians = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
     return {"accounts": accounts, "months": months, "repeats": repeats, "input_rows": rows,
@@ -207,12 +236,18 @@ def main() -> None:
     args = parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
     args.out.mkdir(parents=True, exist_ok=True)
-    scales = []
+    scales, kept = [], []
+    if args.merge and (args.out / "benchmarks.json").exists():
+        previous = json.loads((args.out / "benchmarks.json").read_text())["scales"]
+        kept = [s for s in previous if s["accounts"] not in args.accounts]
     for accounts in args.accounts:
         print(f"benchmarking {accounts:,} accounts x {args.months} months, {args.repeats} repeats")
-        scales.append(bench_scale(accounts, args.months, args.repeats, args.memory_limit))
+        scales.append(
+            bench_scale(accounts, args.months, args.repeats, args.memory_limit, args.only_full)
+        )
         # written after every scale: a long run that is stopped keeps what it measured
-        report = {"machine": machine(), "memory_limit": args.memory_limit, "scales": scales}
+        measured = sorted(kept + scales, key=lambda s: s["accounts"])
+        report = {"machine": machine(), "memory_limit": args.memory_limit, "scales": measured}
         (args.out / "benchmarks.json").write_text(json.dumps(report, indent=2) + "\n")
         page = args.out / "BENCHMARKS.md"
         page.write_text(render(report, page.read_text() if page.exists() else ""))

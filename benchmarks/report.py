@@ -27,7 +27,10 @@ ROWS = [
     ("full_process", "full run as a process (imports, definitions)", "s"),
     ("full_peak_rss_gib", "peak RSS of the full run (process tree, sampled)", "GiB"),
     ("daily_ingest", "daily run: ingest of one delivery", "s"),
+    ("daily_raw_checks", "daily run: raw checks (rows of the latest load)", "s"),
     ("daily_dbt_build", "daily run: dbt build", "s"),
+    ("daily_features_model", "  of which fct_account_features (incremental)", "s"),
+    ("daily_score", "daily run: score (month-end delivery: a new snapshot)", "s"),
     ("daily_run", "**daily incremental run**", "s"),
     ("daily_share", "**daily run / full run**", "%"),
     ("daily_peak_rss_gib", "peak RSS of the daily run", "GiB"),
@@ -52,7 +55,7 @@ def table(report: dict) -> str:
     lines = [head, "|---|" + "---:|" * len(scales)]
     lines.append("| input rows | " + " | ".join(f"{s['input_rows']:,}" for s in scales) + " |")
     for key, label, unit in ROWS:
-        cells = [_cell(s["median"][key], unit) for s in scales]
+        cells = [_cell(s["median"][key], unit) if key in s["median"] else "n/a" for s in scales]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines += ["", "Model quality (first repeat; holdout = the last 3 monthly snapshots):", ""]
     lines.append("| | " + " | ".join(f"{s['accounts']:,} accounts" for s in scales) + " |")

@@ -30,7 +30,8 @@ def test_pipeline_benchmark_writes_every_stage_of_every_run(tmp_path):
     (scale,) = report["scales"]
     stages = scale["median"]
     positive = ["ingest", "raw_checks", "dbt_build", "dbt_elapsed", "direct_sql", "features",
-                "train", "score", "publish", "full_run", "daily_run"]  # fmt: skip
+                "train", "score", "publish", "full_run", "daily_run", "daily_raw_checks",
+                "daily_dbt_build"]  # fmt: skip
     assert all(stages[name] > 0 for name in positive), stages
     assert 0.1 < stages["full_peak_rss_gib"] < 24, stages
     assert stages["daily_share"] == stages["daily_run"] / stages["full_run"]

@@ -95,6 +95,34 @@ def test_gx_suite_finds_bad_values_that_reach_raw(tmp_path):
     assert stale.passed and stale.failed_warnings[0]["column"] == "_delivery_date"
 
 
+def test_gx_suite_validates_the_rows_of_the_latest_load(tmp_path):
+    opts = Options(accounts=100, months=2, seed=8, deliveries=1)
+    generate(opts, tmp_path / "all", tmp_path / "truth")
+    first, second = sorted(p for p in (tmp_path / "all").iterdir() if p.is_dir())
+    (tmp_path / "landing").mkdir()
+    resource = Warehouse(path=str(tmp_path / "w.duckdb"), landing_dir=str(tmp_path / "landing"))
+    for delivery in (first, second):
+        delivery.rename(tmp_path / "landing" / delivery.name)
+        assert dg.materialize([landing_zone_ingest], resources={"warehouse": resource}).success
+    con = connect(tmp_path / "w.duckdb")
+    # An earlier load's row, changed behind the loader's back, is not revalidated...
+    con.execute(
+        "UPDATE raw.usage_daily SET active_users = -1 WHERE _run_id = "
+        "(SELECT arg_min(_run_id, _loaded_at) FROM raw.usage_daily)"
+    )
+    usage = gx_suites.validate_table(con, "usage_daily", today=opts.end_date)
+    latest = con.execute(
+        "SELECT count(*) FROM raw.usage_daily WHERE _delivery_date = ?", [second.name]
+    ).fetchone()[0]
+    assert usage.passed and 0 < usage.validated_rows == latest < usage.rows
+    # ...the latest load's are.
+    con.execute(
+        f"UPDATE raw.usage_daily SET active_users = -1 WHERE _delivery_date = '{second.name}'"
+    )
+    assert not gx_suites.validate_table(con, "usage_daily", today=opts.end_date).passed
+    con.close()
+
+
 def test_suite_files_are_generated_from_the_contract_and_do_not_churn(tmp_path):
     written = gx_suites.write_suites(tmp_path)
     for path in written:

@@ -12,7 +12,7 @@ from dagster_dbt import DbtCliResource
 
 from ml import registry
 from orchestration.defs.ingest import landing_zone_ingest
-from orchestration.defs.model import propensity_model, propensity_scores
+from orchestration.defs.model import accounts_per_10k, propensity_model, propensity_scores
 from orchestration.defs.raw_checks import raw_suites
 from orchestration.defs.transform import DBT_EXECUTABLE, DBT_PROJECT, dbt_models
 from orchestration.resources import Warehouse
@@ -102,6 +102,63 @@ def test_retraining_on_the_same_data_keeps_the_champion(trained):
     )
 
 
+def _scores_metadata(result) -> dict:
+    return next(
+        {k: v.value for k, v in e.materialization.metadata.items()}
+        for e in result.get_asset_materialization_events()
+        if e.asset_key == dg.AssetKey(["ml", "propensity_scores"])
+    )
+
+
+def test_unchanged_features_and_champion_reuse_the_scores_and_a_change_rescores(trained):
+    _, root, resources = trained
+    query = "SELECT * FROM ml.propensity_scores ORDER BY account_id"
+    with dg.instance_for_test() as instance:
+        runs = []
+        for _ in range(2):
+            runs.append(dg.materialize([propensity_scores], resources=resources, instance=instance))
+            with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
+                runs[-1] = (_scores_metadata(runs[-1]), con.execute(query).df())
+        (first, first_scores), (second, second_scores) = runs
+        assert not first["reused_unchanged_scores"] and second["reused_unchanged_scores"]
+        assert second_scores.equals(first_scores)  # scored_at included: nothing was rescored
+        with duckdb.connect(str(root / "warehouse.duckdb")) as con:
+            con.execute(
+                "CREATE TABLE marts.features_before AS SELECT * FROM marts.fct_account_features;"
+                "UPDATE marts.fct_account_features SET seats = seats * 3 "
+                "WHERE snapshot_date = (SELECT max(snapshot_date) FROM marts.fct_account_features)"
+            )
+        try:
+            third = dg.materialize([propensity_scores], resources=resources, instance=instance)
+        finally:
+            with duckdb.connect(str(root / "warehouse.duckdb")) as con:
+                con.execute(
+                    "CREATE OR REPLACE TABLE marts.fct_account_features AS "
+                    "SELECT * FROM marts.features_before; DROP TABLE marts.features_before"
+                )
+        assert not _scores_metadata(third)["reused_unchanged_scores"]
+        with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
+            assert not con.execute(query).df()["probability"].equals(first_scores["probability"])
+
+
+def test_training_on_a_sample_of_accounts_above_the_row_cap(trained):
+    _, root, resources = trained
+    with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
+        labelled = con.execute(
+            "SELECT count(*) FROM marts.fct_account_features WHERE expanded_90d IS NOT NULL"
+        ).fetchone()[0]
+    config = {"ops": {"ml__propensity_model": {"config": {"max_training_rows": labelled // 2}}}}
+    result = dg.materialize([propensity_model], resources=resources, run_config=config)
+    meta = next(
+        {k: v.value for k, v in e.materialization.metadata.items()}
+        for e in result.get_asset_materialization_events()
+        if e.asset_key == dg.AssetKey(["ml", "propensity_model"])
+    )
+    card = registry.card(root / "models", meta["challenger"])
+    sampled = int(card["data_fingerprint"].split(":")[0])
+    assert 0.3 * labelled < sampled < 0.7 * labelled  # whole accounts, about half of them
+
+
 def test_too_little_history_skips_training_and_everything_else_completes(tmp_path):
     from orchestration.sample_data import generate
     from orchestration.sample_data.simulate import Options
@@ -130,3 +187,9 @@ def test_too_little_history_skips_training_and_everything_else_completes(tmp_pat
     assert con.execute(
         "SELECT count(*), count(upsell_propensity) FROM marts.customer_360"
     ).fetchone() == (120, 0)
+
+
+def test_training_sample_share_keeps_rows_near_the_cap():
+    assert accounts_per_10k(1_500_000, 2_000_000) == 10_000  # everything below the cap
+    assert accounts_per_10k(8_000_000, 2_000_000) == 2_500
+    assert accounts_per_10k(10**12, 1) == 1  # never an empty sample

@@ -4,6 +4,7 @@ import dagster as dg
 
 from orchestration.config import Settings
 from orchestration.defs.model import FEATURES_KEY, MODEL_KEY
+from orchestration.defs.transform import FULL_REFRESH_JOB
 
 daily_refresh = dg.define_asset_job(
     "daily_refresh",
@@ -18,9 +19,10 @@ retrain = dg.define_asset_job(
     "read the scores -> publish.",
 )
 full_refresh = dg.define_asset_job(
-    "full_refresh",
+    FULL_REFRESH_JOB,
     selection=dg.AssetSelection.all(),
-    description="Everything, training included: the first run of a new installation.",
+    description="Everything, training included, incremental models rebuilt from scratch: "
+    "the first run of a new installation.",
 )
 
 

@@ -48,16 +48,37 @@ class ModelConfig(dg.Config):
     auc_margin: float = 0.01
     max_calibration_gap: float = 0.1
     seed: int = 0
+    # Bounds training memory (about 1 GB of features); 100k accounts x 2 years is ~1.3 M.
+    max_training_rows: int = 2_000_000
 
 
-def _features(warehouse: Warehouse) -> pd.DataFrame:
+def _features(warehouse: Warehouse, where: str) -> pd.DataFrame:
     with warehouse.connect() as con:
         # A fixed row order: training samples its validation rows by position, so the same
         # features must always arrive in the same order for the same model to come out.
         frame = con.execute(
-            "SELECT * FROM marts.fct_account_features ORDER BY snapshot_date, account_id"
+            f"SELECT * FROM marts.fct_account_features WHERE {where} "
+            "ORDER BY snapshot_date, account_id"
         ).df()
     return prepare(frame)
+
+
+def _training_features(warehouse: Warehouse, max_rows: int) -> pd.DataFrame:
+    """The labelled rows; above ``max_rows``, those of a fixed sample of accounts (whole
+    histories, so the split stays out of time), to bound the memory training needs."""
+    labelled = "expanded_90d IS NOT NULL"
+    with warehouse.connect() as con:
+        rows = con.execute(f"SELECT count(*) FROM marts.fct_account_features WHERE {labelled}")
+        per_10k = accounts_per_10k(rows.fetchone()[0], max_rows)
+    sample = "" if per_10k >= 10_000 else f" AND hash(account_id) % 10000 < {per_10k}"
+    return _features(warehouse, labelled + sample)
+
+
+def accounts_per_10k(rows: int, max_rows: int) -> int:
+    """How many accounts in 10,000 to train on so that about ``max_rows`` rows are used."""
+    if rows <= max_rows:
+        return 10_000
+    return max(1, int(10_000 * max_rows / rows))
 
 
 def _fingerprint(frame: pd.DataFrame) -> str:
@@ -87,7 +108,7 @@ def _fingerprint(frame: pd.DataFrame) -> str:
 def propensity_model(context: dg.AssetExecutionContext, config: ModelConfig, warehouse: Warehouse):
     root = warehouse.model_root
     started = time.perf_counter()
-    frame = _features(warehouse)
+    frame = _training_features(warehouse, config.max_training_rows)
     loaded = time.perf_counter()
     try:
         trained = train_and_evaluate(frame, config.holdout_snapshots, config.seed)
@@ -202,6 +223,64 @@ def _owned_addons(con) -> tuple[pd.DataFrame, dict]:
     return baskets, owned
 
 
+LATEST_SNAPSHOT = "snapshot_date = (SELECT max(snapshot_date) FROM marts.fct_account_features)"
+EXPLAINED = ["probability", "decile", "reason_1", "reason_2", "reason_3", "reasons", "scored_at"]
+
+
+def _explain(model, card: dict, latest: pd.DataFrame) -> pd.DataFrame:
+    """Probability, decile and the three reasons of every row: the expensive part of scoring
+    (one prediction per feature for the contributions)."""
+    probability = predict(model, latest)
+    contrib = contributions(model, latest, card["reference"])
+    reasons = [r + [None] * (3 - len(r)) for r in top_reasons(latest, contrib, card["reference"])]
+    return pd.DataFrame(
+        {
+            "probability": probability,
+            "decile": deciles(probability),
+            "reason_1": [r[0] for r in reasons],
+            "reason_2": [r[1] for r in reasons],
+            "reason_3": [r[2] for r in reasons],
+            "reasons": ["; ".join(x for x in r if x) for r in reasons],
+            "scored_at": datetime.now(UTC).replace(tzinfo=None),
+        }
+    )
+
+
+def _previous_scores(
+    context: dg.AssetExecutionContext,
+    warehouse: Warehouse,
+    latest: pd.DataFrame,
+    version: str,
+    fingerprint: str,
+) -> pd.DataFrame | None:
+    """The stored probabilities and reasons, in ``latest``'s row order, when they were computed
+    by the same champion from the same features. Features are point in time, so on most days
+    (no new month-end snapshot, no new champion) neither changed and explaining again would
+    give the same result."""
+    event = context.instance.get_latest_materialization_event(SCORES_KEY)
+    materialization = event.asset_materialization if event else None
+    metadata = materialization.metadata if materialization else {}
+    made_from = [metadata.get(k) for k in ("model_version", "features_fingerprint")]
+    if [m.value if m else None for m in made_from] != [version, fingerprint]:
+        return None
+    with warehouse.connect() as con:
+        exists = con.execute(
+            "SELECT count(*) FROM duckdb_tables() "
+            "WHERE schema_name = 'ml' AND table_name = 'propensity_scores'"
+        ).fetchone()[0]
+        if not exists:
+            return None
+        stored = con.execute(
+            f"SELECT account_id, {', '.join(EXPLAINED)} FROM ml.propensity_scores "
+            "WHERE model_version = ?",
+            [version],
+        ).df()
+    if len(stored) != len(latest):
+        return None
+    explained = latest[["account_id"]].merge(stored, on="account_id", how="left")
+    return None if explained["probability"].isna().any() else explained.drop(columns="account_id")
+
+
 @dg.asset(
     key=SCORES_KEY,
     deps=[MODEL_KEY, FEATURES_KEY],
@@ -221,39 +300,34 @@ def _owned_addons(con) -> tuple[pd.DataFrame, dict]:
 def propensity_scores(context: dg.AssetExecutionContext, warehouse: Warehouse):
     root = warehouse.model_root
     started = time.perf_counter()
-    frame = _features(warehouse)
+    latest = _features(warehouse, LATEST_SNAPSHOT).reset_index(drop=True)
     loaded = scored = time.perf_counter()
-    latest = frame[frame["snapshot_date"] == frame["snapshot_date"].max()].reset_index(drop=True)
     version = registry.champion(root)
+    fingerprint = _fingerprint(latest)
     scores = pd.DataFrame(columns=list(SCORE_COLUMNS))
-    drift = {}
+    drift, reused = {}, False
     if version is None:
         context.log.warning("no champion model yet: scores stay empty until one is trained")
     else:
         card = registry.card(root, version)
-        model = registry.load(root, version)
-        probability = predict(model, latest)
-        contrib = contributions(model, latest, card["reference"])
-        reasons = top_reasons(latest, contrib, card["reference"])
+        explained = _previous_scores(context, warehouse, latest, version, fingerprint)
+        reused = explained is not None
+        if not reused:
+            explained = _explain(registry.load(root, version), card, latest)
+        probability = explained["probability"].to_numpy(float)
         with warehouse.connect() as con:
             baskets, owned = _owned_addons(con)
-        rules = association_rules(baskets)
-        offers = next_best_offers(latest, owned, rules)
-        reasons = [r + [None] * (3 - len(r)) for r in reasons]
+        # Offers follow what accounts own today, so they are recomputed every run.
+        offers = next_best_offers(latest, owned, association_rules(baskets))
         scores = pd.DataFrame(
             {
                 "account_id": latest["account_id"],
                 "snapshot_date": pd.to_datetime(latest["snapshot_date"]).dt.date,
-                "probability": probability,
-                "decile": deciles(probability),
-                "reason_1": [r[0] for r in reasons],
-                "reason_2": [r[1] for r in reasons],
-                "reason_3": [r[2] for r in reasons],
-                "reasons": ["; ".join(x for x in r if x) for r in reasons],
+                **{c: explained[c] for c in EXPLAINED if c != "scored_at"},
                 "recommended_offer": [o[0] for o in offers],
                 "offer_reason": [o[1] for o in offers],
                 "model_version": version,
-                "scored_at": datetime.now(UTC).replace(tzinfo=None),
+                "scored_at": explained["scored_at"],
             }
         )
         scored = time.perf_counter()
@@ -274,6 +348,8 @@ def propensity_scores(context: dg.AssetExecutionContext, warehouse: Warehouse):
             "seconds_loading_features": round(loaded - started, 3),
             # prediction, reasons and offers (0 without a champion)
             "seconds_scoring": round(scored - loaded, 3),
+            "reused_unchanged_scores": reused,
+            "features_fingerprint": fingerprint,
             "model_version": version or "none",
             "snapshot_date": str(latest["snapshot_date"].max()) if len(latest) else "none",
             "top_10": dg.MetadataValue.md(

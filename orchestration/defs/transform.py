@@ -18,6 +18,7 @@ DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 DBT_PROJECT = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
 # The dbt installed beside this Python, so that an un-activated virtualenv works too.
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+FULL_REFRESH_JOB = "full_refresh"
 
 
 def ensure_manifest(project: DbtProject = DBT_PROJECT) -> Path:
@@ -80,6 +81,8 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
         try:
             # Unit tests check the SQL, not the data: they run in `make test`, not every day.
             build = ["build", "--exclude-resource-type", "unit_test"]
+            if context.run.job_name == FULL_REFRESH_JOB:
+                build.append("--full-refresh")  # incremental models rebuilt from scratch
             yield from dbt.cli(build, context=context).stream().fetch_row_counts()
         finally:
             release_dbt_connections()

@@ -1,11 +1,21 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    unique_key='snapshot_date',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
 -- The propensity model's feature table (propensity.md): one row per paying account and
 -- month-end snapshot date T. Every feature is point in time: it uses only rows whose event time
 -- is <= T and that had been delivered by T (late rows do not leak into earlier snapshots), and
 -- for rows that change (accounts, orders, tickets, opportunities) the version known at T.
 -- The label expanded_90d looks ahead with everything known today; it is null while the
 -- 90-day window is not fully observed.
+-- Incremental: a snapshot's features never change once it is taken (point in time), only its
+-- label does, until its window closes and the late deliveries for it are in. So a daily run
+-- recomputes the snapshots of the last `features_recompute_days` (default: the label horizon
+-- plus three months of late deliveries) and keeps the older ones; `full_refresh` rebuilds all.
 {%- set horizon = var('label_horizon_days', 90) %}
+{%- set recompute_days = var('features_recompute_days', 183) %}
 
 with snapshots as (
     select
@@ -73,7 +83,13 @@ account_history as (
 ),
 
 population as (
-    select * from account_history where mrr > 0
+    select * from account_history
+    where mrr > 0
+    {%- if is_incremental() %}
+        and snapshot_date > (
+            select {{ dbt.dateadd('day', -recompute_days, 'max(snapshot_date)') }} from {{ this }}
+        )
+    {%- endif %}
 ),
 
 firmographics as (
