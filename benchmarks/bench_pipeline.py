@@ -111,7 +111,8 @@ def direct_sql(work: Path, memory_limit: str) -> dict:
     direct.mkdir()
     copy = direct / "warehouse.duckdb"  # same file name: the compiled SQL names the database
     shutil.copy(work / "warehouse.duckdb", copy)
-    run_dbt(["compile"], copy, direct)
+    # as the full run built them: incremental models compiled as their first build
+    run_dbt(["compile", "--full-refresh"], copy, direct)
     result = run_direct(copy, direct / "target" / "manifest.json", memory_limit)
     shutil.rmtree(direct)
     return result

@@ -1,14 +1,18 @@
-"""The dbt project parses, and its raw sources are exactly the landing contract's tables."""
+"""The dbt project parses, and its raw sources are exactly the landing contract's tables;
+old dbt invocation folders are pruned."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import time
 from pathlib import Path
 
 from dbt.cli.main import dbtRunner
 
 from orchestration.contract import TABLES
+from orchestration.defs.transform import prune_invocation_folders
 
 PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
 
@@ -32,3 +36,14 @@ def test_dbt_parses_with_every_raw_source(tmp_path, monkeypatch):
         assert source["schema"] == "raw"
         assert list(source["columns"]) == TABLES[name].column_names
         assert source["description"]
+
+
+def test_old_dbt_invocation_folders_are_pruned(tmp_path):
+    old, new, other = (tmp_path / n for n in ("dbt_models-abc-1", "dbt_models_2-def-2", "run"))
+    for folder in (old, new, other):
+        (folder / "compiled").mkdir(parents=True)
+    fifteen_days_ago = time.time() - 15 * 86_400
+    os.utime(old, (fifteen_days_ago, fifteen_days_ago))
+    os.utime(other, (fifteen_days_ago, fifteen_days_ago))
+    assert prune_invocation_folders(tmp_path) == [old]
+    assert not old.exists() and new.exists() and other.exists()

@@ -2,7 +2,9 @@
 
 import fcntl
 import os
+import shutil
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -86,6 +88,18 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
             yield from dbt.cli(build, context=context).stream().fetch_row_counts()
         finally:
             release_dbt_connections()
+            prune_invocation_folders(DBT_DIR / "target")
+
+
+def prune_invocation_folders(target: Path, keep_days: float = 14) -> list[Path]:
+    """Remove the folders dagster-dbt writes per invocation (``target/dbt_models-<run>-<id>``:
+    manifest, compiled SQL, logs; two per daily run) once older than ``keep_days``. No run
+    lasts that long, so a running invocation's folder is never touched."""
+    cutoff = time.time() - keep_days * 86_400
+    old = [p for p in target.glob("dbt_models*-*") if p.is_dir() and p.stat().st_mtime < cutoff]
+    for path in old:
+        shutil.rmtree(path, ignore_errors=True)
+    return old
 
 
 def run_dbt(args: list[str], warehouse: Path, work_dir: Path):
