@@ -79,16 +79,42 @@ def warehouse_env(path: str) -> Iterator[None]:
     pool=WAREHOUSE_POOL,
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
+    tables: dict[dg.AssetKey, str] = {}
     with warehouse_env(warehouse.path):
         try:
             # Unit tests check the SQL, not the data: they run in `make test`, not every day.
             build = ["build", "--exclude-resource-type", "unit_test"]
             if context.run.job_name == FULL_REFRESH_JOB:
                 build.append("--full-refresh")  # incremental models rebuilt from scratch
-            yield from dbt.cli(build, context=context).stream().fetch_row_counts()
+            invocation = dbt.cli(build, context=context)
+            # Events are passed on as dbt emits them. dagster-dbt's fetch_row_counts() holds
+            # them all until dbt exits (DuckDB's lock), which put Dagster's writing of ~270
+            # events after dbt's work instead of beside it; the counts come after, below.
+            for event in invocation.stream():
+                yield event
+                relation = built_table(invocation.manifest, event)
+                if relation:
+                    tables[context.asset_key_for_output(event.output_name)] = relation
         finally:
             release_dbt_connections()
             prune_invocation_folders(DBT_DIR / "target")
+    with warehouse.connect(read_only=True) as con:
+        for key, relation in tables.items():
+            rows = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
+            yield dg.AssetObservation(asset_key=key, metadata={"dagster/row_count": rows})
+
+
+def built_table(manifest: Mapping[str, Any], event: Any) -> str | None:
+    """``"schema"."table"`` of a model or snapshot dbt has just written as a table (views would
+    run their query to be counted)."""
+    if not isinstance(event, dg.Output) or "unique_id" not in event.metadata:
+        return None
+    node = manifest["nodes"].get(event.metadata["unique_id"].value, {})
+    if node.get("resource_type") not in ("model", "snapshot"):
+        return None
+    if node["config"]["materialized"] == "view":
+        return None
+    return f'"{node["schema"]}"."{node["alias"]}"'
 
 
 def prune_invocation_folders(target: Path, keep_days: float = 14) -> list[Path]:
