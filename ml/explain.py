@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 
 from ml.features import CATEGORICAL, FEATURES
 
@@ -52,19 +55,90 @@ def contributions(pipeline, frame: pd.DataFrame, typical: dict) -> pd.DataFrame:
     cost more than the predictions themselves. A feature the model left out contributes 0.
     """
     encode, model = pipeline[:-1], pipeline[-1]
-    matrix = encode.transform(frame[FEATURES])
+    matrix = np.ascontiguousarray(encode.transform(frame[FEATURES]), dtype=np.float64)
     reference = encode.transform(pd.DataFrame([typical])[FEATURES])[0]
     position = {name: j for j, name in enumerate(encode.get_feature_names_out())}
+    columns = [position.get(col) for col in FEATURES]
+    drops = tree_drops(model, matrix, reference, columns)
+    if drops is None:
+        drops = swap_drops(model, matrix, reference, columns)
+    return pd.DataFrame(drops, index=frame.index, columns=FEATURES)
+
+
+def swap_drops(model, matrix: np.ndarray, reference: np.ndarray, columns: list) -> np.ndarray:
+    """Any classifier: one full prediction per swapped column (``None``: a column left out)."""
     base = model.predict_proba(matrix)[:, 1]
-    out = {}
-    for col in FEATURES:
-        if col not in position:
-            out[col] = np.zeros(len(frame))
-            continue
-        changed = matrix.copy()
-        changed[:, position[col]] = reference[position[col]]
-        out[col] = base - model.predict_proba(changed)[:, 1]
-    return pd.DataFrame(out, index=frame.index)
+    drops = np.zeros((len(matrix), len(columns)))
+    for k, j in enumerate(columns):
+        if j is not None:
+            changed = matrix.copy()
+            changed[:, j] = reference[j]
+            drops[:, k] = base - model.predict_proba(changed)[:, 1]
+    return drops
+
+
+def tree_drops(
+    model, matrix: np.ndarray, reference: np.ndarray, columns: list, chunk: int = 50_000
+) -> np.ndarray | None:
+    """``swap_drops`` for a binary HistGradientBoostingClassifier, about four times faster.
+
+    Swapping one column changes only the trees that split on it, so the others are predicted
+    once per row, not once per feature. This reads scikit-learn internals (its version is
+    pinned; the unit test compares with ``swap_drops``). ``None`` for any other model.
+    """
+    inner = _inner_columns(model, matrix.shape[1])
+    if inner is None:
+        return None
+    trees = [iteration[0] for iteration in model._predictors]
+    splits_on = [set(t.nodes["feature_idx"][t.nodes["is_leaf"] == 0].tolist()) for t in trees]
+    bitsets, f_idx_map = model._bin_mapper.make_known_categories_bitsets()
+    threads = _openmp_effective_n_threads()
+
+    def predict(tree, rows: np.ndarray) -> np.ndarray:
+        return tree.predict(rows, known_cat_bitsets=bitsets, f_idx_map=f_idx_map, n_threads=threads)
+
+    typical = model._preprocess_X(reference[None, :].astype(np.float64), reset=False)[0]
+    drops = np.zeros((len(matrix), len(columns)))
+    for start in range(0, len(matrix), chunk):
+        rows = model._preprocess_X(matrix[start : start + chunk], reset=False)
+        per_tree = np.stack([predict(tree, rows) for tree in trees])
+        raw = model._baseline_prediction.item() + per_tree.sum(axis=0)
+        base = expit(raw)
+        for k, j in enumerate(columns):
+            if j is None:
+                continue
+            col = inner[j]
+            changed = rows.copy()
+            changed[:, col] = typical[col]
+            shift = np.zeros(len(rows))
+            for i, used in enumerate(splits_on):
+                if col in used:
+                    shift += predict(trees[i], changed) - per_tree[i]
+            drops[start : start + len(rows), k] = base - expit(raw + shift)
+    return drops
+
+
+def _inner_columns(model, n: int) -> np.ndarray | None:
+    """Where each input column sits in the matrix the trees read (the classifier reorders its
+    categorical columns first), or ``None`` when the model is not a fitted binary
+    HistGradientBoostingClassifier."""
+    if not isinstance(model, HistGradientBoostingClassifier) or model.n_trees_per_iteration_ != 1:
+        return None
+    if model._preprocessor is None:
+        return np.arange(n)
+    selected = [
+        np.asarray(cols)
+        for _, step, cols in model._preprocessor.transformers_
+        if not (isinstance(step, str) and step == "drop")
+    ]
+    order = np.concatenate(
+        [np.flatnonzero(c) if c.dtype == bool else c.astype(int) for c in selected]
+    )
+    if sorted(order.tolist()) != list(range(n)):
+        return None
+    inner = np.empty(n, dtype=int)
+    inner[order] = np.arange(n)
+    return inner
 
 
 def describe(feature: str, value, typical) -> str:

@@ -15,10 +15,18 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 from ml import registry
 from ml.drift import psi
 from ml.evaluate import deciles, evaluate, lift_table
-from ml.explain import describe, top_reasons
-from ml.features import LABEL
+from ml.explain import (
+    contributions,
+    describe,
+    reference_row,
+    swap_drops,
+    top_reasons,
+    tree_drops,
+)
+from ml.features import CATEGORICAL, FEATURES, LABEL, NUMERIC, prepare
 from ml.offers import association_rules, next_best_offer
 from ml.split import NotEnoughHistory, out_of_time_split
+from ml.train import fit_baseline, fit_model
 
 
 def _frame(snapshots: int, accounts: int = 120, seed: int = 0) -> pd.DataFrame:
@@ -78,6 +86,39 @@ def test_reasons_name_the_features_that_raise_the_score():
     assert reasons[0] == ["seat utilisation 96% (high)", "latest NPS 9 (high)"]
     assert reasons[1] == []  # nothing raises the second account's score
     assert describe("mrr_change_3m", 0.25, 0.0) == "MRR change over 3 months +25% (high)"
+
+
+def _features_frame(rows: int, seed: int = 0) -> pd.DataFrame:
+    """Random features with gaps, categories and a label that depends on a few of them."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({col: rng.normal(size=rows) for col in NUMERIC})
+    frame.loc[rng.random(rows) < 0.2, "latest_nps"] = np.nan
+    frame["mrr_change_12m"] = np.nan  # never known: the model leaves it out
+    for col in CATEGORICAL:
+        frame[col] = rng.choice(["a", "b", "c", None], size=rows)
+    signal = frame["seat_utilisation"] + (frame["segment"] == "a") - frame["tier"]
+    frame[LABEL] = rng.random(rows) < 1 / (1 + np.exp(-2 * signal))
+    return prepare(frame)
+
+
+def test_tree_contributions_equal_swapping_each_feature_and_predicting_again():
+    frame = _features_frame(3000)
+    pipeline = fit_model(frame)
+    encode, model = pipeline[:-1], pipeline[-1]
+    typical = reference_row(frame)
+    matrix = encode.transform(frame[FEATURES])
+    reference = encode.transform(pd.DataFrame([typical])[FEATURES])[0]
+    position = {name: j for j, name in enumerate(encode.get_feature_names_out())}
+    columns = [position.get(col) for col in FEATURES]
+    slow = swap_drops(model, matrix, reference, columns)
+    fast = tree_drops(model, matrix, reference, columns, chunk=700)  # chunks of unequal size
+    assert np.abs(fast - slow).max() < 1e-12
+    assert np.abs(fast).max() > 0.05  # the comparison is not between two zero matrices
+    contrib = contributions(pipeline, frame, typical)
+    assert (contrib["mrr_change_12m"] == 0).all()
+    assert contrib["seat_utilisation"].abs().mean() > contrib["employee_count"].abs().mean()
+    # any other model takes the general path
+    assert tree_drops(fit_baseline(frame)[-1], matrix, reference, columns) is None
 
 
 def test_association_rules_on_a_hand_made_basket():

@@ -229,7 +229,7 @@ EXPLAINED = ["probability", "decile", "reason_1", "reason_2", "reason_3", "reaso
 
 def _explain(model, card: dict, latest: pd.DataFrame) -> pd.DataFrame:
     """Probability, decile and the three reasons of every row: the expensive part of scoring
-    (one prediction per feature for the contributions)."""
+    (the per-feature contributions)."""
     probability = predict(model, latest)
     contrib = contributions(model, latest, card["reference"])
     reasons = [r + [None] * (3 - len(r)) for r in top_reasons(latest, contrib, card["reference"])]
