@@ -7,6 +7,7 @@ SQL, independently of the dbt models.
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -65,6 +66,25 @@ def test_dbt_unit_tests_pass_against_the_built_warehouse(built, tmp_path):
     results = run_dbt(["test", "--select", "test_type:unit"], warehouse, tmp_path)
     units = [r for r in results if r.node.resource_type == "unit_test"]
     assert len(units) >= 11 and all(r.status == "pass" for r in units)
+
+
+def test_the_one_scan_not_null_test_fails_once_per_column_with_nulls(built, tmp_path):
+    _, warehouse, _ = built
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(warehouse, copy)
+    select = ["test", "--select", "not_null_int_orders"]
+    failures = []
+    for column in ("revenue", "account_id"):
+        con = duckdb.connect(str(copy))
+        con.execute(
+            f"UPDATE intermediate.int_orders SET {column} = NULL "
+            "WHERE order_id = (SELECT min(order_id) FROM intermediate.int_orders)"
+        )
+        con.close()
+        results = run_dbt(select, copy, tmp_path, raise_on_failure=False)
+        [test] = [r for r in results if r.node.resource_type == "test"]
+        failures.append((test.status, test.failures))
+    assert failures == [("fail", 1), ("fail", 2)]
 
 
 def _exact_mrr_by_month(landing) -> dict:
