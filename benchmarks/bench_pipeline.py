@@ -83,7 +83,12 @@ def run_worker(job: str, work: Path, memory_limit: str) -> dict:
             time.sleep(0.05)
     timings = json.loads(out.read_text()) if out.exists() else {"success": False}
     if process.returncode != 0 or not timings["success"]:
-        raise RuntimeError(f"{job} failed at {work}; see {work / (job + '.log')}")
+        # the work folder is temporary: the log goes with the error, not as a path to it
+        tail = (work / f"{job}.log").read_text(errors="replace").splitlines()[-40:]
+        raise RuntimeError(
+            f"{job} failed (exit code {process.returncode}, peak RSS {peak / 1024**3:.2f} GiB); "
+            "the end of its log:\n" + "\n".join(tail)
+        )
     timings["wall_seconds"] = time.perf_counter() - started
     timings["peak_rss_gib"] = peak / 1024**3
     return timings
