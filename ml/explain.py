@@ -54,15 +54,21 @@ def contributions(pipeline, frame: pd.DataFrame, typical: dict) -> pd.DataFrame:
     feature is swapped in the encoded matrix: re-encoding string columns for every feature
     cost more than the predictions themselves. A feature the model left out contributes 0.
     """
-    encode, model = pipeline[:-1], pipeline[-1]
-    matrix = np.ascontiguousarray(encode.transform(frame[FEATURES]), dtype=np.float64)
-    reference = encode.transform(pd.DataFrame([typical])[FEATURES])[0]
-    position = {name: j for j, name in enumerate(encode.get_feature_names_out())}
-    columns = [position.get(col) for col in FEATURES]
+    model, matrix, reference, columns = encoded(pipeline, frame, typical)
     drops = tree_drops(model, matrix, reference, columns)
     if drops is None:
         drops = swap_drops(model, matrix, reference, columns)
     return pd.DataFrame(drops, index=frame.index, columns=FEATURES)
+
+
+def encoded(pipeline, frame: pd.DataFrame, typical: dict) -> tuple:
+    """The classifier, the frame and the typical row as the classifier reads them, and the
+    matrix column of each of ``FEATURES`` (``None`` for a feature the model left out)."""
+    encode, model = pipeline[:-1], pipeline[-1]
+    matrix = np.ascontiguousarray(encode.transform(frame[FEATURES]), dtype=np.float64)
+    reference = encode.transform(pd.DataFrame([typical])[FEATURES])[0]
+    position = {name: j for j, name in enumerate(encode.get_feature_names_out())}
+    return model, matrix, reference, [position.get(col) for col in FEATURES]
 
 
 def swap_drops(model, matrix: np.ndarray, reference: np.ndarray, columns: list) -> np.ndarray:

@@ -18,6 +18,7 @@ from ml.evaluate import deciles, evaluate, lift_table
 from ml.explain import (
     contributions,
     describe,
+    encoded,
     reference_row,
     swap_drops,
     top_reasons,
@@ -104,12 +105,9 @@ def _features_frame(rows: int, seed: int = 0) -> pd.DataFrame:
 def test_tree_contributions_equal_swapping_each_feature_and_predicting_again():
     frame = _features_frame(3000)
     pipeline = fit_model(frame)
-    encode, model = pipeline[:-1], pipeline[-1]
     typical = reference_row(frame)
-    matrix = encode.transform(frame[FEATURES])
-    reference = encode.transform(pd.DataFrame([typical])[FEATURES])[0]
-    position = {name: j for j, name in enumerate(encode.get_feature_names_out())}
-    columns = [position.get(col) for col in FEATURES]
+    model, matrix, reference, columns = encoded(pipeline, frame, typical)
+    assert columns[FEATURES.index("mrr_change_12m")] is None
     slow = swap_drops(model, matrix, reference, columns)
     fast = tree_drops(model, matrix, reference, columns, chunk=700)  # chunks of unequal size
     assert np.abs(fast - slow).max() < 1e-12
