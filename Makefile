@@ -42,8 +42,7 @@ bench: $(STAMP)
 
 # The Dagster UI on localhost, with every asset, check, schedule and sensor.
 dev: $(STAMP)
-	mkdir -p $(DAGSTER_HOME)
-	test -f $(DAGSTER_HOME)/dagster.yaml || printf 'concurrency:\n  pools:\n    default_limit: 1\n' > $(DAGSTER_HOME)/dagster.yaml
+	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/python -m orchestration.pipeline
 	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(PORT)
 
 # The dbt docs site (every model and column described) as one static page for analysts.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from orchestration.config import Settings
 from orchestration.defs.ingest import landing_zone_ingest, new_delivery_sensor
@@ -12,7 +11,7 @@ from orchestration.defs.mart_checks import mart_suites
 from orchestration.defs.model import propensity_model, propensity_scores
 from orchestration.defs.raw_checks import raw_suites
 from orchestration.defs.serving import serving_file
-from orchestration.defs.transform import DBT_EXECUTABLE, DBT_PROJECT, dbt_models
+from orchestration.defs.transform import dbt_models, dbt_resource
 from orchestration.resources import Warehouse
 
 
@@ -26,7 +25,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         sensors=[new_delivery_sensor],
         resources={
             "warehouse": Warehouse.from_settings(settings),
-            "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE),
+            "dbt": dbt_resource(),
         },
     )
 

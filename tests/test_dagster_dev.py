@@ -1,4 +1,5 @@
-"""`make dev`'s Dagster UI starts, serves every asset over GraphQL, and stops."""
+"""`make dev`'s Dagster UI starts on the instance settings `upsell` writes (its event log
+storage included), serves every asset over GraphQL, and stops."""
 
 from __future__ import annotations
 
@@ -44,6 +45,9 @@ def test_dagster_dev_serves_the_asset_graph(tmp_path):
         "UPSELL_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
         "UPSELL_LANDING_DIR": str(tmp_path / "landing"),
     }
+    # as `make dev` does: the instance settings first
+    subprocess.run([sys.executable, "-m", "orchestration.pipeline"], cwd=ROOT, env=env, check=True)
+    assert "PooledSqliteEventLogStorage" in (tmp_path / "dagster.yaml").read_text()
     dagster = Path(sys.executable).parent / "dagster"
     process = subprocess.Popen(
         [str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],

@@ -1,18 +1,28 @@
 """The dbt project parses, and its raw sources are exactly the landing contract's tables;
-old dbt invocation folders are pruned."""
+the manifest is parsed again when a project file or the profile changes, not when dbt writes
+its outputs; old dbt invocation folders are pruned; the dbt resource knows dbt's version
+without asking it."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import subprocess
 import time
 from pathlib import Path
 
+from dagster_dbt import DbtProject
 from dbt.cli.main import dbtRunner
 
 from orchestration.contract import TABLES
-from orchestration.defs.transform import prune_invocation_folders
+from orchestration.defs.transform import (
+    DBT_EXECUTABLE,
+    dbt_resource,
+    ensure_manifest,
+    prune_invocation_folders,
+)
 
 PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
 
@@ -47,3 +57,34 @@ def test_old_dbt_invocation_folders_are_pruned(tmp_path):
     os.utime(other, (fifteen_days_ago, fifteen_days_ago))
     assert prune_invocation_folders(tmp_path) == [old]
     assert not old.exists() and new.exists() and other.exists()
+
+
+def test_the_dbt_resource_reports_the_version_dbt_itself_reports():
+    printed = subprocess.run([DBT_EXECUTABLE, "--version"], capture_output=True, text=True)
+    reported = re.search(r"installed: (\d+\.\d+\.\d+)", printed.stdout).group(1)
+    resource = dbt_resource()
+    assert str(resource._cli_version) == reported
+    assert resource._initialize_dbt_core_adapter(["build"]) is None
+
+
+def test_the_manifest_is_parsed_again_when_the_project_or_the_profile_changes(tmp_path):
+    project = tmp_path / "dbt_project"
+    shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns("target", "logs"))
+    dbt = DbtProject(project_dir=project, profiles_dir=project)
+    warehouse = str(tmp_path / "w.duckdb")
+    manifest = ensure_manifest(dbt, warehouse)
+    parsed = manifest.stat().st_mtime_ns
+    later = time.time() + 10
+    for output in ("logs/dbt.log", "target/dbt_models-abc-def/run_results.json"):
+        (project / output).parent.mkdir(parents=True, exist_ok=True)
+        (project / output).write_text("{}")
+        os.utime(project / output, (later, later))
+    ensure_manifest(dbt, warehouse)
+    assert manifest.stat().st_mtime_ns == parsed  # dbt's outputs are not the project
+    os.utime(project / "models" / "marts" / "customer_360.sql", (later, later))
+    ensure_manifest(dbt, warehouse)
+    assert manifest.stat().st_mtime_ns > parsed
+    parsed = manifest.stat().st_mtime_ns
+    # another warehouse is another profile: dbt would not reuse this parse
+    ensure_manifest(dbt, str(tmp_path / "other.duckdb"))
+    assert manifest.stat().st_mtime_ns > parsed

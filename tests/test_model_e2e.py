@@ -8,13 +8,12 @@ import json
 import dagster as dg
 import duckdb
 import pytest
-from dagster_dbt import DbtCliResource
 
 from ml import registry
 from orchestration.defs.ingest import landing_zone_ingest
 from orchestration.defs.model import accounts_per_10k, propensity_model, propensity_scores
 from orchestration.defs.raw_checks import raw_suites
-from orchestration.defs.transform import DBT_EXECUTABLE, DBT_PROJECT, dbt_models
+from orchestration.defs.transform import dbt_models, dbt_resource
 from orchestration.resources import Warehouse
 
 
@@ -27,7 +26,7 @@ def trained(small_landing, tmp_path_factory):
             landing_dir=str(small_landing[0]),
             model_dir=str(root / "models"),
         ),
-        "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE),
+        "dbt": dbt_resource(),
     }
     assets = [landing_zone_ingest, raw_suites, dbt_models, propensity_model, propensity_scores]
     result = dg.materialize(assets, resources=resources, raise_on_error=False)
@@ -170,7 +169,7 @@ def test_too_little_history_skips_training_and_everything_else_completes(tmp_pat
             landing_dir=str(tmp_path / "landing"),
             model_dir=str(tmp_path / "models"),
         ),
-        "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE),
+        "dbt": dbt_resource(),
     }
     assets = [landing_zone_ingest, raw_suites, dbt_models, propensity_model, propensity_scores]
     result = dg.materialize(assets, resources=resources, raise_on_error=False)

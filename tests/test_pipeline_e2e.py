@@ -15,11 +15,10 @@ from fractions import Fraction
 import dagster as dg
 import duckdb
 import pytest
-from dagster_dbt import DbtCliResource
 
 from orchestration.defs.ingest import landing_zone_ingest
 from orchestration.defs.raw_checks import raw_suites
-from orchestration.defs.transform import DBT_EXECUTABLE, DBT_PROJECT, dbt_models, run_dbt
+from orchestration.defs.transform import DBT_PROJECT, dbt_models, dbt_resource, run_dbt
 from orchestration.resources import Warehouse
 from tests.landing_sql import read
 
@@ -32,7 +31,7 @@ def built(small_landing, tmp_path_factory):
         [landing_zone_ingest, raw_suites, dbt_models],
         resources={
             "warehouse": Warehouse(path=str(warehouse), landing_dir=str(landing)),
-            "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE),
+            "dbt": dbt_resource(),
         },
         raise_on_error=False,
     )

@@ -6,6 +6,7 @@ from orchestration.contract import TABLES
 from orchestration.ingest.files import find_deliveries
 from orchestration.ingest.loader import LandingFileError, load_landing_zone
 from orchestration.ingest.rules import VERSIONED
+from orchestration.quality import gx_suites
 from orchestration.resources import WAREHOUSE_POOL, Warehouse
 
 OWNER = "team:data-engineering"
@@ -71,6 +72,7 @@ def _preview(con, table: str) -> str:
 )
 def landing_zone_ingest(context: dg.AssetExecutionContext, warehouse: Warehouse):
     run_id = context.run.run_id
+    gx_suites.warm_up()  # the raw suites check these tables next: GX imports while we load
     with warehouse.connect() as con:
         try:
             report = load_landing_zone(con, warehouse.landing, run_id)

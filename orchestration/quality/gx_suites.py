@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -122,12 +123,23 @@ class SuiteResult:
 
 
 _context = None
+_context_lock = threading.Lock()
+
+
+def warm_up() -> threading.Thread:
+    """Import GX and set up its context in a background thread (about 6 s of imports) while
+    the caller does other work, such as loading the deliveries these suites will check."""
+    thread = threading.Thread(target=_gx_context, name="gx-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def _gx_context():
     """One ephemeral GX context per process (its import and set-up take seconds)."""
     global _context
-    if _context is None:
+    with _context_lock:
+        if _context is not None:
+            return _context
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
