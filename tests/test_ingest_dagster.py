@@ -93,6 +93,25 @@ def test_gx_suite_finds_bad_values_that_reach_raw(tmp_path):
     assert contacts.failed_errors[0]["sample"] == ["A7777777"]
     stale = gx_suites.validate_table(con, "sub_plans", today=date(2030, 1, 1))
     assert stale.passed and stale.failed_warnings[0]["column"] == "_delivery_date"
+    # a DECIMAL column reaches GX as a number (rates must be > 0)
+    con.execute("UPDATE raw.ref_fx_rates SET rate_to_reporting = 0 WHERE currency = 'USD'")
+    rates = gx_suites.validate_table(con, "ref_fx_rates", today=opts.end_date)
+    assert [f["column"] for f in rates.failed_errors] == ["rate_to_reporting"]
+
+
+def test_gx_does_not_fingerprint_the_frames_it_validates(monkeypatch):
+    import pandas as pd
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    def refuse(frame):
+        raise AssertionError("GX hashed a whole frame")
+
+    monkeypatch.setattr(pandas_execution_engine, "hash_pandas_dataframe", refuse)
+    suite = {
+        "name": "s",
+        "expectations": [gx_suites._exp("expect_column_values_to_not_be_null", column="a")],
+    }
+    assert gx_suites.validate_frame(pd.DataFrame({"a": [1, 2]}), suite, {}, "t").passed
 
 
 def test_gx_suite_validates_the_rows_of_the_latest_load(tmp_path):
