@@ -12,7 +12,6 @@ watching a run's file for the UI) is Dagster's own.
 
 from __future__ import annotations
 
-import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,8 +29,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     """The event log of ``dagster.yaml``'s ``event_log_storage`` (written by ``upsell``)."""
 
     def __init__(self, base_dir: str, inst_data=None):
-        self._engines: OrderedDict[str, Engine] = OrderedDict()
-        self._engines_lock = threading.Lock()
+        self._engines: OrderedDict[str, Engine] = OrderedDict()  # used under Dagster's _db_lock
         super().__init__(base_dir, inst_data=inst_data)
 
     @classmethod
@@ -47,33 +45,31 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 yield conn
 
     def _engine(self, shard: str) -> Engine:
-        with self._engines_lock:
-            engine = self._engines.get(shard)
-            if engine is not None:
-                self._engines.move_to_end(shard)
-                return engine
-            engine = create_engine(
-                self.conn_string_for_shard(shard),
-                poolclass=StaticPool,  # one connection, used under the storage's lock
-                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
-            )
-            event.listen(engine, "connect", _normal_sync)
-            if shard not in self._initialized_dbs:
-                self._initdb(engine)
-                self._initialized_dbs.add(shard)
-            self._engines[shard] = engine
-            while len(self._engines) > OPEN_FILES:
-                self._engines.popitem(last=False)[1].dispose()
+        engine = self._engines.get(shard)
+        if engine is not None:
+            self._engines.move_to_end(shard)
             return engine
+        engine = create_engine(
+            self.conn_string_for_shard(shard),
+            poolclass=StaticPool,  # one connection, used under the storage's lock
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+        )
+        event.listen(engine, "connect", _normal_sync)
+        if shard not in self._initialized_dbs:
+            self._initdb(engine)
+            self._initialized_dbs.add(shard)
+        self._engines[shard] = engine
+        while len(self._engines) > OPEN_FILES:
+            self._engines.popitem(last=False)[1].dispose()
+        return engine
 
     def _close_all(self) -> None:
-        with self._engines_lock:
+        with self._db_lock:
             while self._engines:
                 self._engines.popitem()[1].dispose()
 
     def wipe(self) -> None:
-        with self._db_lock:
-            self._close_all()  # the run files are deleted: no connection may outlive them
+        self._close_all()  # the run files are deleted: no connection may outlive them
         super().wipe()
 
     def dispose(self) -> None:

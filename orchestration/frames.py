@@ -6,6 +6,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from orchestration.ingest.rules import q
+
 # .df() gives these pandas types to columns with nulls (Arrow's default would be object/float64)
 WITH_NULLS = {
     pa.bool_(): pd.BooleanDtype(),
@@ -27,11 +29,10 @@ def read_frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
     relation = con.sql(sql)
     casts = []
     for name, kind in zip(relation.columns, relation.types, strict=True):
-        quoted = '"' + name.replace('"', '""') + '"'
         if str(kind).startswith("DECIMAL"):
-            casts.append(f"{quoted}::DOUBLE AS {quoted}")
+            casts.append(f"{q(name)}::DOUBLE AS {q(name)}")
         elif str(kind) == "DATE":
-            casts.append(f"{quoted}::TIMESTAMP AS {quoted}")
+            casts.append(f"{q(name)}::TIMESTAMP AS {q(name)}")
     if casts:
         relation = con.sql(f"SELECT * REPLACE ({', '.join(casts)}) FROM ({sql})")
     table = relation.to_arrow_table()

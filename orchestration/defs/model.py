@@ -130,6 +130,7 @@ def propensity_model(context: dg.AssetExecutionContext, config: ModelConfig, war
     baseline = trained.baseline_metrics
     y = split.holdout[LABEL].astype(int).to_numpy()
     reference_rows = min(len(split.train), SCORE_REFERENCE_ROWS)
+    fingerprint = _fingerprint(frame)
     version = registry.register(
         root,
         model,
@@ -138,7 +139,7 @@ def propensity_model(context: dg.AssetExecutionContext, config: ModelConfig, war
             "training_window": [str(split.train_snapshots[0]), str(split.train_snapshots[-1])],
             "holdout_window": [str(split.holdout_snapshots[0]), str(split.holdout_snapshots[-1])],
             "training_rows": len(split.train),
-            "data_fingerprint": _fingerprint(frame),
+            "data_fingerprint": fingerprint,
             "metrics": metrics,
             "baseline_metrics": baseline,
             "reference": reference_row(split.train),
@@ -159,7 +160,7 @@ def propensity_model(context: dg.AssetExecutionContext, config: ModelConfig, war
     champion_metrics = None
     same_data = False
     if current is not None:
-        same_data = registry.card(root, current)["data_fingerprint"] == _fingerprint(frame)
+        same_data = registry.card(root, current)["data_fingerprint"] == fingerprint
         champion_metrics = evaluate(y, predict(registry.load(root, current), split.holdout))
     rule = registry.PromotionRule(
         auc_margin=config.auc_margin, max_calibration_gap=config.max_calibration_gap
