@@ -16,6 +16,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from orchestration import test_scope
 from orchestration.defs.ingest import landing_zone_ingest
 from orchestration.defs.raw_checks import raw_suites
 from orchestration.defs.transform import DBT_PROJECT, dbt_models, dbt_resource, run_dbt
@@ -185,3 +186,43 @@ def test_every_model_and_column_is_documented_as_built(built):
             continue  # a snapshot documents itself through its source model
         assert documented == built_columns, node["name"]
         assert all(c["description"].strip() for c in node["columns"].values()), node["name"]
+
+
+def test_a_daily_run_checks_the_usage_keys_its_deliveries_touched(built, tmp_path):
+    """The first run tested whole tables and recorded it; a run that starts from that record
+    checks only the keys of deliveries loaded after it, each against the whole table."""
+    _, warehouse, _ = built
+    con = duckdb.connect(str(warehouse), read_only=True)
+    runs = con.execute(f"SELECT loaded_after, passed FROM {test_scope.TABLE}").fetchall()
+    con.close()
+    assert runs == [(None, True)]
+
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(warehouse, copy)
+    con = duckdb.connect(str(copy))
+    after = test_scope.begin(con, "next", datetime.now(), whole_tables=False)
+    assert after is not None  # the run above passed on whole tables
+    # a duplicate of a row no delivery since has touched, and one a new delivery brought
+    con.execute("INSERT INTO raw.usage_daily SELECT * FROM raw.usage_daily LIMIT 1")
+    con.execute(
+        "INSERT INTO raw._deliveries VALUES (DATE '2099-01-01', 'x', 1, "
+        "$at::TIMESTAMP + INTERVAL 1 SECOND, 'next')",
+        {"at": after},
+    )
+    con.execute(
+        "INSERT INTO raw.usage_daily SELECT * REPLACE (DATE '2099-01-01' AS _delivery_date) "
+        "FROM raw.usage_daily ORDER BY account_id DESC, usage_date LIMIT 1"
+    )
+    con.close()
+    select = ["test", "--select", "unique_combination_stg_usage__daily_account_id__usage_date"]
+
+    def failures() -> int:
+        results = run_dbt(select, copy, tmp_path, raise_on_failure=False)
+        [test] = [r for r in results if r.node.resource_type == "test"]
+        return test.failures
+
+    assert failures() == 1  # the new delivery's key only
+    con = duckdb.connect(str(copy))
+    con.execute(f"UPDATE {test_scope.TABLE} SET loaded_after = NULL WHERE run_id = 'next'")
+    con.close()
+    assert failures() == 2  # whole table

@@ -9,7 +9,8 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from functools import cached_property
+from datetime import UTC, datetime
+from functools import cache, cached_property
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from dbt.cli.main import dbtRunner
 from packaging.version import Version
 
+from orchestration import test_scope
 from orchestration.config import Settings
 from orchestration.resources import WAREHOUSE_POOL, Warehouse
 
@@ -129,8 +131,16 @@ def warehouse_env(path: str) -> Iterator[None]:
             os.environ["UPSELL_WAREHOUSE"] = before
 
 
+MANIFEST_PATH = ensure_manifest()
+
+
+@cache
+def delivery_scoped_tests() -> frozenset[str]:
+    return frozenset(test_scope.scoped_tests(json.loads(MANIFEST_PATH.read_text())))
+
+
 @dbt_assets(
-    manifest=ensure_manifest(),
+    manifest=MANIFEST_PATH,
     project=DBT_PROJECT,
     dagster_dbt_translator=UpsellDbtTranslator(),
     name="dbt_models",
@@ -138,11 +148,21 @@ def warehouse_env(path: str) -> Iterator[None]:
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCli, warehouse: Warehouse):
     tables: dict[dg.AssetKey, str] = {}
+    full_refresh = context.run.job_name == FULL_REFRESH_JOB
+    scoped = delivery_scoped_tests() & {key.name for key in context.selected_asset_check_keys}
+    if scoped:
+        with warehouse.connect() as con:
+            after = test_scope.begin(con, context.run.run_id, utc_now(), whole_tables=full_refresh)
+        context.log.info(
+            f"{', '.join(sorted(scoped))}: "
+            + (f"keys of deliveries loaded after {after}" if after else "whole tables")
+        )
+    passed: set[str] = set()
     with warehouse_env(warehouse.path):
         try:
             # Unit tests check the SQL, not the data: they run in `make test`, not every day.
             build = ["build", "--exclude-resource-type", "unit_test"]
-            if context.run.job_name == FULL_REFRESH_JOB:
+            if full_refresh:
                 build.append("--full-refresh")  # incremental models rebuilt from scratch
             invocation = dbt.cli(build, context=context)
             # Events are passed on as dbt emits them. dagster-dbt's fetch_row_counts() holds
@@ -150,16 +170,26 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCli, warehouse: Wareho
             # events after dbt's work instead of beside it; the counts come after, below.
             for event in invocation.stream():
                 yield event
+                if isinstance(event, dg.AssetCheckResult) and event.passed:
+                    passed.add(event.check_name)
                 relation = built_table(invocation.manifest, event)
                 if relation:
                     tables[context.asset_key_for_output(event.output_name)] = relation
         finally:
             release_dbt_connections()
             prune_invocation_folders(DBT_DIR / "target")
-    with warehouse.connect(read_only=True) as con:
+    # The stream raises when dbt fails, so this is a run whose tests all passed.
+    with warehouse.connect(read_only=not scoped) as con:
+        if scoped and scoped <= passed:
+            test_scope.mark_passed(con, context.run.run_id)
         for key, relation in tables.items():
             rows = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
             yield dg.AssetObservation(asset_key=key, metadata={"dagster/row_count": rows})
+
+
+def utc_now() -> datetime:
+    """Naive UTC, as the loader writes raw._deliveries.loaded_at."""
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def built_table(manifest: Mapping[str, Any], event: Any) -> str | None:

@@ -1,7 +1,34 @@
-{% test unique_combination(model, columns) %}
-{#- No two rows share the same values of all the given columns (a compound key). -#}
-select {{ columns | join(', ') }}, count(*) as copies
+{% test unique_combination(model, columns, delivered_column=none) %}
+{#- No two rows share the same values of all the given columns (a compound key).
+
+    With `delivered_column` (the delivery date a row came with), a daily run checks only the
+    keys of the rows whose delivery was loaded since its last passing run, each key against
+    the whole model: on a table of tens of millions of rows, a day's keys instead of every key.
+    The orchestration decides that scope and writes it to the warehouse before dbt runs
+    (orchestration/test_scope.py); without it (`full_refresh`, weekly, plain `dbt build` on a
+    new warehouse) the whole model is checked. -#}
+{%- set deliveries = source('raw', '_deliveries') %}
+{%- set loaded_after = data_tests_loaded_after(deliveries) if delivered_column else none %}
+{%- set key = columns | join(', ') %}
+{%- if loaded_after is not none %}
+with changed_keys as (
+    select distinct {{ key }}
+    from {{ model }}
+    where {{ delivered_column }} in (
+        select delivery_date from {{ deliveries }}
+        where loaded_at > cast('{{ loaded_after }}' as {{ dbt.type_timestamp() }})
+    )
+)
+
+select {{ key }}, count(*) as copies
 from {{ model }}
-group by {{ columns | join(', ') }}
+inner join changed_keys using ({{ key }})
+group by {{ key }}
 having count(*) > 1
+{%- else %}
+select {{ key }}, count(*) as copies
+from {{ model }}
+group by {{ key }}
+having count(*) > 1
+{%- endif %}
 {% endtest %}
