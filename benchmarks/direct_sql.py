@@ -12,6 +12,9 @@ import json
 import time
 from pathlib import Path
 
+import yaml
+
+from orchestration.defs.transform import DBT_DIR
 from orchestration.ingest.loader import connect
 
 BUILT = ("model", "snapshot")
@@ -48,6 +51,20 @@ def statement(node: dict) -> str:
     return f"CREATE OR REPLACE {kind} {node['relation_name']} AS {node['compiled_code']}"
 
 
+def profile_settings() -> dict:
+    """The DuckDB settings dbt's profile sets, but the memory limit (passed on its own): the
+    direct SQL runs under the settings dbt runs under."""
+    profile = yaml.safe_load((DBT_DIR / "profiles.yml").read_text())["account_upsell"]
+    settings = profile["outputs"][profile["target"]].get("settings", {})
+    return {k: v for k, v in settings.items() if k != "memory_limit"}
+
+
+def sql_literal(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "'" + str(value).replace("'", "''") + "'" if isinstance(value, str) else str(value)
+
+
 def run_direct(warehouse: Path, manifest_path: Path, memory_limit: str) -> dict:
     """Seconds to build every model and to run every data test with the compiled SQL."""
     manifest = json.loads(manifest_path.read_text())
@@ -56,6 +73,8 @@ def run_direct(warehouse: Path, manifest_path: Path, memory_limit: str) -> dict:
     if missing:
         raise RuntimeError(f"not compiled: {', '.join(missing[:5])} (run `dbt compile` first)")
     con = connect(warehouse, memory_limit=memory_limit)
+    for name, value in profile_settings().items():
+        con.execute(f"SET {name} = {sql_literal(value)}")
     try:
         started = time.perf_counter()
         for node in models:

@@ -45,3 +45,12 @@ def test_pipeline_benchmark_writes_every_stage_of_every_run(tmp_path):
 def test_model_benchmark_reports_auc_against_the_oracle(tmp_path):
     out = _run(["benchmarks.bench_model", "--accounts", "1500", "--months", "12"], tmp_path)
     assert re.search(r"ROC AUC 0\.\d+  oracle 0\.\d+  ratio \d\.\d+", out)
+
+
+def test_direct_sql_runs_under_the_settings_of_dbts_profile():
+    from benchmarks.direct_sql import profile_settings, sql_literal
+
+    settings = profile_settings()
+    assert "memory_limit" not in settings  # set on its own, per benchmark run
+    assert settings["preserve_insertion_order"] is False
+    assert [sql_literal(v) for v in (False, "it's", 4)] == ["false", "'it''s'", "4"]
