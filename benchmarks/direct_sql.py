@@ -12,6 +12,7 @@ import json
 import time
 from pathlib import Path
 
+import duckdb
 import yaml
 
 from orchestration.defs.transform import DBT_DIR
@@ -78,7 +79,10 @@ def run_direct(warehouse: Path, manifest_path: Path, memory_limit: str) -> dict:
     try:
         started = time.perf_counter()
         for node in models:
-            con.execute(statement(node))
+            try:
+                con.execute(statement(node))
+            except duckdb.Error as exc:
+                raise type(exc)(f"{node['unique_id']}: {exc}") from exc
         built = time.perf_counter()
         failures = 0
         for node in tests:
