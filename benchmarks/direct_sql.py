@@ -74,9 +74,9 @@ def run_direct(warehouse: Path, manifest_path: Path, memory_limit: str) -> dict:
     if missing:
         raise RuntimeError(f"not compiled: {', '.join(missing[:5])} (run `dbt compile` first)")
     con = connect(warehouse, memory_limit=memory_limit)
-    for name, value in profile_settings().items():
-        con.execute(f"SET {name} = {sql_literal(value)}")
     try:
+        for name, value in profile_settings().items():
+            con.execute(f"SET {name} = {sql_literal(value)}")
         started = time.perf_counter()
         for node in models:
             try:

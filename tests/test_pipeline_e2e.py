@@ -19,7 +19,13 @@ import pytest
 from orchestration import test_scope
 from orchestration.defs.ingest import landing_zone_ingest
 from orchestration.defs.raw_checks import raw_suites
-from orchestration.defs.transform import DBT_PROJECT, dbt_models, dbt_resource, run_dbt
+from orchestration.defs.transform import (
+    DBT_PROJECT,
+    dbt_models,
+    dbt_resource,
+    run_dbt,
+    utc_now,
+)
 from orchestration.resources import Warehouse
 from tests.landing_sql import read
 
@@ -200,7 +206,7 @@ def test_a_daily_run_checks_the_usage_keys_its_deliveries_touched(built, tmp_pat
     copy = tmp_path / "warehouse.duckdb"
     shutil.copy(warehouse, copy)
     con = duckdb.connect(str(copy))
-    after = test_scope.begin(con, "next", datetime.now(), whole_tables=False)
+    after = test_scope.begin(con, "next", utc_now(), whole_tables=False)
     assert after is not None  # the run above passed on whole tables
     # a duplicate of a row no delivery since has touched, and one a new delivery brought
     con.execute("INSERT INTO raw.usage_daily SELECT * FROM raw.usage_daily LIMIT 1")

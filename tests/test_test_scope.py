@@ -51,8 +51,14 @@ def test_begin_records_the_scope_and_mark_passed_the_outcome():
     assert rows == [("a", True), ("b", False), ("c", False)]
 
 
-def test_the_usage_uniqueness_test_is_the_scoped_one():
+def test_the_usage_uniqueness_test_is_the_scoped_one_and_alone_reads_the_deliveries():
     manifest = json.loads(DBT_PROJECT.manifest_path.read_text())
-    assert test_scope.scoped_tests(manifest) == {
-        "unique_combination_stg_usage__daily_account_id__usage_date"
+    scoped = test_scope.scoped_tests(manifest)
+    assert scoped == {"unique_combination_stg_usage__daily_account_id__usage_date"}
+    on_deliveries = {
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "test"
+        and "source.account_upsell.raw._deliveries" in node["depends_on"]["nodes"]
     }
+    assert on_deliveries == scoped  # other uniqueness tests keep their model as only parent

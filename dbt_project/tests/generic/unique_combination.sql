@@ -6,10 +6,13 @@
     the whole model: on a table of tens of millions of rows, a day's keys instead of every key.
     The orchestration decides that scope and writes it to the warehouse before dbt runs
     (orchestration/test_scope.py); without it (`full_refresh`, weekly, plain `dbt build` on a
-    new warehouse) the whole model is checked. -#}
-{%- set deliveries = source('raw', '_deliveries') %}
-{%- set loaded_after = data_tests_loaded_after(deliveries) if delivered_column else none %}
+    new warehouse) the whole model is checked. Only such a test depends on the deliveries. -#}
 {%- set key = columns | join(', ') %}
+{%- set loaded_after = none %}
+{%- if delivered_column %}
+    {%- set deliveries = source('raw', '_deliveries') %}
+    {%- set loaded_after = data_tests_loaded_after(deliveries) %}
+{%- endif %}
 {%- if loaded_after is not none %}
 with changed_keys as (
     select distinct {{ key }}
@@ -20,15 +23,12 @@ with changed_keys as (
     )
 )
 
+{% endif -%}
 select {{ key }}, count(*) as copies
 from {{ model }}
+{%- if loaded_after is not none %}
 inner join changed_keys using ({{ key }})
-group by {{ key }}
-having count(*) > 1
-{%- else %}
-select {{ key }}, count(*) as copies
-from {{ model }}
-group by {{ key }}
-having count(*) > 1
 {%- endif %}
+group by {{ key }}
+having count(*) > 1
 {% endtest %}
