@@ -34,7 +34,7 @@ from ml import registry
 from ml.features import prepare
 from ml.split import out_of_time_split
 from ml.train import predict
-from orchestration.config import folder_env
+from orchestration.config import DEFAULTS, folder_env
 from orchestration.defs.transform import run_dbt
 from orchestration.sample_data import generate
 from orchestration.sample_data.simulate import Options
@@ -52,6 +52,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=3)
     limit = os.environ.get("UPSELL_DUCKDB_MEMORY_LIMIT", "4GB")
     parser.add_argument("--memory-limit", default=limit, help="DuckDB's, per process")
+    threads = int(os.environ.get("UPSELL_DBT_THREADS", DEFAULTS["UPSELL_DBT_THREADS"]))
+    parser.add_argument(
+        "--dbt-threads", type=int, default=threads, help="models dbt builds at once"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     parser.add_argument(
         "--only-full", action="store_true", help="skip the direct-SQL limit and the daily run"
@@ -63,7 +67,8 @@ def parse_args() -> argparse.Namespace:
 
 
 def run_worker(job: str, work: Path, memory_limit: str) -> dict:
-    """One job in its own process; wall time and peak RSS of it and its children (dbt)."""
+    """One job in its own process; wall time and peak RSS of it and its children (dbt).
+    ``UPSELL_DBT_THREADS`` is passed on as set by ``main``."""
     env = {
         **os.environ,
         **folder_env(work),
@@ -147,6 +152,7 @@ def stages(full: dict, daily: dict | None, direct: dict | None, generated: float
             "dbt_build": dbt_wall,
             "dbt_elapsed": dbt.get("elapsed", 0.0),
             "dbt_overhead": dbt_wall - dbt.get("elapsed", 0.0),
+            "dbt_threads_used": dbt.get("threads_used", 0.0),
             "features": dbt.get("features_model", 0.0) + full["model"]["seconds_loading_features"],
             "train": full["model"]["seconds_training_and_evaluating"],
             "score": full["scores"]["seconds_scoring"],
@@ -223,8 +229,9 @@ def bench_scale(
             print(f"  {accounts:,} accounts, repeat {repeat + 1}: {done}", flush=True)
     keys = dict.fromkeys(k for run in runs for k in run)  # a failed direct SQL leaves its out
     medians = {k: statistics.median(r[k] for r in runs if k in r) for k in keys}
+    threads = int(os.environ["UPSELL_DBT_THREADS"])
     return {"accounts": accounts, "months": months, "repeats": repeats, "input_rows": rows,
-            "median": medians, "runs": runs, "model": quality}  # fmt: skip
+            "dbt_threads": threads, "median": medians, "runs": runs, "model": quality}  # fmt: skip
 
 
 def try_direct_sql(work: Path, memory_limit: str) -> dict | None:
@@ -251,6 +258,7 @@ def machine() -> dict:
 
 def main() -> None:
     args = parse_args()
+    os.environ["UPSELL_DBT_THREADS"] = str(args.dbt_threads)  # the workers' dbt profile reads it
     CACHE.mkdir(parents=True, exist_ok=True)
     args.out.mkdir(parents=True, exist_ok=True)
     scales, kept = [], []

@@ -54,6 +54,8 @@ def table(report: dict) -> str:
     head = "| stage | " + " | ".join(f"{s['accounts']:,} accounts" for s in scales) + " |"
     lines = [head, "|---|" + "---:|" * len(scales)]
     lines.append("| input rows | " + " | ".join(f"{s['input_rows']:,}" for s in scales) + " |")
+    threads = [str(s.get("dbt_threads", 2)) for s in scales]  # 2 before it was an option
+    lines.append("| dbt threads (`UPSELL_DBT_THREADS`) | " + " | ".join(threads) + " |")
     for key, label, unit in ROWS:
         cells = [_cell(s["median"][key], unit) if key in s["median"] else "n/a" for s in scales]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")

@@ -53,6 +53,9 @@ def dbt_timings(run_id: str) -> dict:
             if node["unique_id"].endswith(".fct_account_features"):
                 totals["features_model"] += node["execution_time"]
         totals["invocations"] += 1
+        # dbt's worker threads (hooks run on "main")
+        used = len({n["thread_id"] for n in results["results"] if n["thread_id"] != "main"})
+        totals["threads_used"] = max(totals["threads_used"], used)
     return dict(totals)
 
 

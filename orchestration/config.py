@@ -20,6 +20,7 @@ DEFAULTS = {
     "UPSELL_RETRAIN_CRON": "0 7 * * 1",
     "UPSELL_TIMEZONE": "UTC",
     "UPSELL_DUCKDB_MEMORY_LIMIT": "8GB",
+    "UPSELL_DBT_THREADS": "2",
     "UPSELL_ALLOWED_ROOTS": ".",
 }
 
@@ -81,6 +82,7 @@ class Settings:
     retrain_cron: str = DEFAULTS["UPSELL_RETRAIN_CRON"]
     timezone: str = DEFAULTS["UPSELL_TIMEZONE"]
     duckdb_memory_limit: str = DEFAULTS["UPSELL_DUCKDB_MEMORY_LIMIT"]
+    dbt_threads: int = 2
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -103,6 +105,12 @@ class Settings:
                 "UPSELL_BAD_ROW_THRESHOLD must be a share between 0 and 1 (0.05 = 5 %), got "
                 f"{get('UPSELL_BAD_ROW_THRESHOLD')!r}"
             )
+        threads = get("UPSELL_DBT_THREADS")
+        if not threads.isdigit() or not 1 <= int(threads) <= 64:
+            raise UpsellError(
+                f"UPSELL_DBT_THREADS must be a whole number of dbt threads from 1 to 64, got "
+                f"{threads!r}"
+            )
         roots = allowed_roots(get("UPSELL_ALLOWED_ROOTS"))
 
         def path(name: str) -> Path:
@@ -119,4 +127,5 @@ class Settings:
             retrain_cron=get("UPSELL_RETRAIN_CRON"),
             timezone=get("UPSELL_TIMEZONE"),
             duckdb_memory_limit=get("UPSELL_DUCKDB_MEMORY_LIMIT"),
+            dbt_threads=int(threads),
         )

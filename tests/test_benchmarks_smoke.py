@@ -22,10 +22,11 @@ def _run(args: list[str], cwd: Path) -> str:
 
 
 def test_pipeline_benchmark_writes_every_stage_of_every_run(tmp_path):
-    """`make bench` at a tiny scale and one repeat: the table and the JSON have every stage."""
+    """`make bench` at a tiny scale and one repeat: the table and the JSON have every stage;
+    dbt builds one model at a time when told to (the setting for 1M accounts)."""
     out = tmp_path / "docs"
     _run(["benchmarks.bench_pipeline", "--accounts", "1500", "--months", "12",
-          "--repeats", "1", "--out", str(out)], tmp_path)  # fmt: skip
+          "--repeats", "1", "--dbt-threads", "1", "--out", str(out)], tmp_path)  # fmt: skip
     report = json.loads((out / "benchmarks.json").read_text())
     (scale,) = report["scales"]
     stages = scale["median"]
@@ -35,9 +36,11 @@ def test_pipeline_benchmark_writes_every_stage_of_every_run(tmp_path):
     assert all(stages[name] > 0 for name in positive), stages
     assert 0.1 < stages["full_peak_rss_gib"] < 24, stages
     assert stages["daily_share"] == stages["daily_run"] / stages["full_run"]
+    assert scale["dbt_threads"] == 1 and stages["dbt_threads_used"] == 1
     assert 0.5 < scale["model"]["roc_auc"] <= 1 and 0.5 < scale["model"]["oracle_roc_auc"] <= 1
     page = (out / "BENCHMARKS.md").read_text()
     assert "| 1,500 accounts |" in page
+    assert "| dbt threads (`UPSELL_DBT_THREADS`) | 1 |" in page
     assert re.search(r"\*\*ratio dbt build / direct SQL\*\* .* \| \d+\.\d\dx \|", page)
     assert (tmp_path / "data" / "bench" / "1500x12d1" / "landing").is_dir()  # cached
 

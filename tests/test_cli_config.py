@@ -39,6 +39,13 @@ def test_bad_row_threshold_must_be_a_share(value):
     assert Settings.from_env({"UPSELL_BAD_ROW_THRESHOLD": "0.2"}).bad_row_threshold == 0.2
 
 
+@pytest.mark.parametrize("value", ["0", "x", "1.5", "-1", "65"])
+def test_dbt_threads_must_be_a_small_whole_number(value):
+    with pytest.raises(UpsellError, match="UPSELL_DBT_THREADS"):
+        Settings.from_env({"UPSELL_DBT_THREADS": value})
+    assert Settings.from_env({"UPSELL_DBT_THREADS": "1"}).dbt_threads == 1
+
+
 @pytest.mark.parametrize("bad", ["data/*.duckdb", "data/../etc", "a'b", "x[1]", "", "a;b"])
 def test_unsafe_paths_are_refused(bad):
     with pytest.raises(UpsellError):

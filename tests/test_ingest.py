@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from orchestration.contract import SUCCESS_MARKER, TABLES
-from orchestration.ingest import loader
+from orchestration.ingest import loader, rules
 from orchestration.ingest.files import checksum
 from orchestration.ingest.loader import connect, load_landing_zone
 from orchestration.ingest.rules import META_COLUMNS
@@ -230,3 +233,33 @@ def test_a_warehouse_from_an_earlier_version_gets_new_metadata_columns(small_lan
         "WHERE _first_delivery_date IS NULL OR _first_delivery_date <> _delivery_date"
     ).fetchone()[0]
     assert missing == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["A1", "A2", "A3", None]), st.sampled_from(["2026-01-01", None])),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_every_copy_of_a_repeated_key_and_only_those_is_a_duplicate(keys):
+    """The duplicate check counts keys exactly among those whose hash repeats: it must find
+    what a plain count finds (null keys count as equal, as in the GROUP BY it replaces)."""
+    spec = TABLES["usage_daily"]
+    copies = Counter(keys)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE incoming (account_id VARCHAR, usage_date VARCHAR, active_users "
+                "VARCHAR, events VARCHAR, feature_limit_hits VARCHAR, _line BIGINT)")  # fmt: skip
+    con.executemany(
+        "INSERT INTO incoming VALUES (?, ?, '1', '1', '0', ?)",
+        [(a, d, line) for line, (a, d) in enumerate(keys, start=2)],
+    )
+    con.execute("CREATE SCHEMA raw")
+    con.execute("CREATE TABLE raw.crm_accounts AS SELECT unnest(['A1', 'A2', 'A3']) AS account_id")
+    bad = con.execute(f"SELECT _line, _reason FROM ({rules.bad_rows_sql(spec, ())})").fetchall()
+    found = {line for line, reason in bad if reason.startswith("duplicate_key")}
+    expected = {
+        line for line, key in enumerate(keys, start=2) if copies[key] > 1 and None not in key
+    }
+    assert found == expected

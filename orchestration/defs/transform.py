@@ -30,7 +30,8 @@ DBT_PROJECT = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 FULL_REFRESH_JOB = "full_refresh"
 OUTPUTS = {"target", "logs"}  # folders dbt writes: not sources of the manifest
-PROFILE_ENV = ("UPSELL_WAREHOUSE", "UPSELL_DUCKDB_MEMORY_LIMIT")  # what profiles.yml reads
+# what profiles.yml reads
+PROFILE_ENV = ("UPSELL_WAREHOUSE", "UPSELL_DUCKDB_MEMORY_LIMIT", "UPSELL_DBT_THREADS")
 
 
 def ensure_manifest(project: DbtProject = DBT_PROJECT, warehouse: str | None = None) -> Path:

@@ -198,9 +198,20 @@ def bad_rows_sql(table: Table, extras: tuple[str, ...]) -> str:
     text = ", ".join(q(c.name) for c in table.columns)
     keys = ", ".join(q(k) for k in table.key)
     same_key = " AND ".join(f"i.{q(k)} IS NOT DISTINCT FROM d.{q(k)}" for k in table.key)
+    # Grouping every key of a large file cost 4x sorting their 64-bit hashes (25 M usage rows:
+    # 8 s against 2 s). Equal keys have equal hashes, so counting exactly only the keys whose
+    # hash repeats finds every duplicate; a hash collision only adds a key to that count.
     return f"""
-        WITH dupes AS (
-            SELECT {keys}, count(*) AS _copies FROM incoming GROUP BY ALL HAVING count(*) > 1
+        WITH hashes AS (
+            SELECT hash({keys}) AS _hash FROM incoming
+        ), repeated AS (
+            SELECT _hash FROM (SELECT _hash, lag(_hash) OVER (ORDER BY _hash) AS _previous
+                FROM hashes)
+            WHERE _hash = _previous
+        ), dupes AS (
+            SELECT {keys}, count(*) AS _copies FROM incoming
+            WHERE hash({keys}) IN (SELECT _hash FROM repeated)
+            GROUP BY ALL HAVING count(*) > 1
         ), reasoned AS (
             SELECT i.*, coalesce(d._copies, 1) AS _copies
             FROM incoming i LEFT JOIN dupes d ON {same_key}
