@@ -16,49 +16,87 @@ with events as (
         on events.plan_id = plans.plan_id
 ),
 
-subscriptions as (
-    select subscription_id, account_id, min(effective_at) as first_effective_at
+-- An event is the state from its effective time until the next event's: each period joins
+-- the one event whose interval holds its snapshot time. Ranking every earlier event in every
+-- period instead was most of the model's time at 1M accounts.
+sequenced as (
+    select
+        events.*,
+        lead(events.effective_at) over (
+            partition by events.subscription_id
+            order by events.effective_at, events.recorded_at, events.event_id
+        ) as next_effective_at
     from events
-    group by subscription_id, account_id
 ),
 
-subscription_months as (
+latest as (
     select
-        subscriptions.subscription_id,
-        subscriptions.account_id,
+        sequenced.*,
         months.month,
         months.snapshot_before{% if known_by %},
         months.{{ known_by }} as known_by{% endif %}
-    from subscriptions
+    from sequenced
     inner join {{ periods }} as months
-        on months.snapshot_before > subscriptions.first_effective_at
+        on months.snapshot_before > sequenced.effective_at
+        and (
+            sequenced.next_effective_at is null
+            or months.snapshot_before <= sequenced.next_effective_at
+        )
+),
+{%- if known_by %}
+
+-- Point in time: the latest event is the state as known then when it had been delivered by
+-- then, which is nearly always. Where it came late, the events known then are ranked, for
+-- those periods only.
+late as (
+    select subscription_id, month, snapshot_before, known_by
+    from latest
+    where known_on > known_by
 ),
 
-ranked as (
+states as (
     select
-        subscription_months.subscription_id,
-        subscription_months.account_id,
-        subscription_months.month,
-        events.event_type,
-        events.plan_id,
-        events.tier,
-        events.billing_interval_months,
-        events.currency,
-        events.quantity,
-        events.discount_pct,
-        events.unit_price,
-        row_number() over (
-            partition by subscription_months.subscription_id, subscription_months.month
-            order by events.effective_at desc, events.recorded_at desc, events.event_id desc
-        ) as recency
-    from subscription_months
-    inner join events
-        on events.subscription_id = subscription_months.subscription_id
-        and events.effective_at < subscription_months.snapshot_before
-        {%- if known_by %}
-        and events.known_on <= subscription_months.known_by
-        {%- endif %}
+        subscription_id, account_id, month, event_type, plan_id, tier, billing_interval_months,
+        currency, quantity, discount_pct, unit_price
+    from latest
+    where known_on <= known_by
+
+    union all
+
+    select
+        subscription_id, account_id, month, event_type, plan_id, tier, billing_interval_months,
+        currency, quantity, discount_pct, unit_price
+    from (
+        select
+            late.subscription_id,
+            events.account_id,
+            late.month,
+            events.event_type,
+            events.plan_id,
+            events.tier,
+            events.billing_interval_months,
+            events.currency,
+            events.quantity,
+            events.discount_pct,
+            events.unit_price,
+            row_number() over (
+                partition by late.subscription_id, late.month
+                order by events.effective_at desc, events.recorded_at desc, events.event_id desc
+            ) as recency
+        from late
+        inner join events
+            on events.subscription_id = late.subscription_id
+            and events.effective_at < late.snapshot_before
+            and events.known_on <= late.known_by
+    ) as ranked
+    where recency = 1
 )
+{%- else %}
+
+states as (
+    select * from latest
+)
+{%- endif %}
 
 select
     subscription_id,
@@ -87,6 +125,5 @@ select
             / (100 * billing_interval_months) as decimal(38, 10)
         )
     end as mrr_native
-from ranked
-where recency = 1
+from states
 {% endmacro %}
