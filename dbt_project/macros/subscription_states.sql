@@ -16,9 +16,60 @@ with events as (
         on events.plan_id = plans.plan_id
 ),
 
--- An event is the state from its effective time until the next event's: each period joins
--- the one event whose interval holds its snapshot time. Ranking every earlier event in every
--- period instead was most of the model's time at 1M accounts.
+{%- if known_by %}
+
+subscriptions as (
+    select subscription_id, account_id, min(effective_at) as first_effective_at
+    from events
+    group by subscription_id, account_id
+),
+
+subscription_months as (
+    select
+        subscriptions.subscription_id,
+        subscriptions.account_id,
+        months.month,
+        months.snapshot_before,
+        months.{{ known_by }} as known_by
+    from subscriptions
+    inner join {{ periods }} as months
+        on months.snapshot_before > subscriptions.first_effective_at
+),
+
+-- What was known depends on the period, so the events known by then are ranked in each.
+-- (Taking the interval's event as below, and ranking only where it came late, gave the same
+-- rows, but at 1M accounts it was slower and a daily run ran out of memory with it.)
+states as (
+    select * from (
+        select
+            subscription_months.subscription_id,
+            subscription_months.account_id,
+            subscription_months.month,
+            events.event_type,
+            events.plan_id,
+            events.tier,
+            events.billing_interval_months,
+            events.currency,
+            events.quantity,
+            events.discount_pct,
+            events.unit_price,
+            row_number() over (
+                partition by subscription_months.subscription_id, subscription_months.month
+                order by events.effective_at desc, events.recorded_at desc, events.event_id desc
+            ) as recency
+        from subscription_months
+        inner join events
+            on events.subscription_id = subscription_months.subscription_id
+            and events.effective_at < subscription_months.snapshot_before
+            and events.known_on <= subscription_months.known_by
+    ) as ranked
+    where recency = 1
+)
+{%- else %}
+
+-- With everything known, an event is the state from its effective time until the next
+-- event's: each period joins the one event whose interval holds its snapshot time, instead
+-- of ranking every earlier event in every period (at 100k accounts 6x faster).
 sequenced as (
     select
         events.*,
@@ -29,12 +80,19 @@ sequenced as (
     from events
 ),
 
-latest as (
+states as (
     select
-        sequenced.*,
+        sequenced.subscription_id,
+        sequenced.account_id,
         months.month,
-        months.snapshot_before{% if known_by %},
-        months.{{ known_by }} as known_by{% endif %}
+        sequenced.event_type,
+        sequenced.plan_id,
+        sequenced.tier,
+        sequenced.billing_interval_months,
+        sequenced.currency,
+        sequenced.quantity,
+        sequenced.discount_pct,
+        sequenced.unit_price
     from sequenced
     inner join {{ periods }} as months
         on months.snapshot_before > sequenced.effective_at
@@ -42,59 +100,6 @@ latest as (
             sequenced.next_effective_at is null
             or months.snapshot_before <= sequenced.next_effective_at
         )
-),
-{%- if known_by %}
-
--- Point in time: the latest event is the state as known then when it had been delivered by
--- then, which is nearly always. Where it came late, the events known then are ranked, for
--- those periods only.
-late as (
-    select subscription_id, month, snapshot_before, known_by
-    from latest
-    where known_on > known_by
-),
-
-states as (
-    select
-        subscription_id, account_id, month, event_type, plan_id, tier, billing_interval_months,
-        currency, quantity, discount_pct, unit_price
-    from latest
-    where known_on <= known_by
-
-    union all
-
-    select
-        subscription_id, account_id, month, event_type, plan_id, tier, billing_interval_months,
-        currency, quantity, discount_pct, unit_price
-    from (
-        select
-            late.subscription_id,
-            events.account_id,
-            late.month,
-            events.event_type,
-            events.plan_id,
-            events.tier,
-            events.billing_interval_months,
-            events.currency,
-            events.quantity,
-            events.discount_pct,
-            events.unit_price,
-            row_number() over (
-                partition by late.subscription_id, late.month
-                order by events.effective_at desc, events.recorded_at desc, events.event_id desc
-            ) as recency
-        from late
-        inner join events
-            on events.subscription_id = late.subscription_id
-            and events.effective_at < late.snapshot_before
-            and events.known_on <= late.known_by
-    ) as ranked
-    where recency = 1
-)
-{%- else %}
-
-states as (
-    select * from latest
 )
 {%- endif %}
 
