@@ -106,7 +106,7 @@ class Settings:
                 f"{get('UPSELL_BAD_ROW_THRESHOLD')!r}"
             )
         threads = get("UPSELL_DBT_THREADS")
-        if not threads.isdigit() or not 1 <= int(threads) <= 64:
+        if not threads.isdecimal() or not 1 <= int(threads) <= 64:
             raise UpsellError(
                 f"UPSELL_DBT_THREADS must be a whole number of dbt threads from 1 to 64, got "
                 f"{threads!r}"
