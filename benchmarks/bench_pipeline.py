@@ -66,14 +66,14 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def run_worker(job: str, work: Path, memory_limit: str) -> dict:
-    """One job in its own process; wall time and peak RSS of it and its children (dbt).
-    ``UPSELL_DBT_THREADS`` is passed on as set by ``main``."""
+def run_worker(job: str, work: Path, memory_limit: str, dbt_threads: int) -> dict:
+    """One job in its own process; wall time and peak RSS of it and its children (dbt)."""
     env = {
         **os.environ,
         **folder_env(work),
         "PYTHONPATH": str(ROOT),
         "UPSELL_DUCKDB_MEMORY_LIMIT": memory_limit,
+        "UPSELL_DBT_THREADS": str(dbt_threads),
     }
     out = work / f"{job}.json"
     started = time.perf_counter()
@@ -194,7 +194,12 @@ def daily_stages(daily: dict, full: dict) -> dict:
 
 
 def bench_scale(
-    accounts: int, months: int, repeats: int, memory_limit: str, only_full: bool = False
+    accounts: int,
+    months: int,
+    repeats: int,
+    memory_limit: str,
+    dbt_threads: int,
+    only_full: bool = False,
 ) -> dict:
     landing = landing_for(accounts, months, deliveries=1)
     truth = landing.parent / "truth" / "expansion_probability.parquet"
@@ -210,7 +215,7 @@ def bench_scale(
             shutil.rmtree(work / "generated")
             (work / "landing").mkdir()
             (work / "landing" / first.name).symlink_to(first)
-            full = run_worker("full_refresh", work, memory_limit)
+            full = run_worker("full_refresh", work, memory_limit, dbt_threads)
             direct = None if only_full else try_direct_sql(work, memory_limit)
             if repeat == 0:
                 quality = {**model_quality(work, truth), **full["model"]}
@@ -221,7 +226,7 @@ def bench_scale(
             daily = None
             if not only_full:
                 (work / "landing" / second.name).symlink_to(second)
-                daily = run_worker("daily_refresh", work, memory_limit)
+                daily = run_worker("daily_refresh", work, memory_limit, dbt_threads)
             runs.append(stages(full, daily, direct, generated))
             done = f"full run {full['run_seconds']:.1f} s" + (
                 f", daily {daily['run_seconds']:.1f} s" if daily else ""
@@ -229,9 +234,9 @@ def bench_scale(
             print(f"  {accounts:,} accounts, repeat {repeat + 1}: {done}", flush=True)
     keys = dict.fromkeys(k for run in runs for k in run)  # a failed direct SQL leaves its out
     medians = {k: statistics.median(r[k] for r in runs if k in r) for k in keys}
-    threads = int(os.environ["UPSELL_DBT_THREADS"])
     return {"accounts": accounts, "months": months, "repeats": repeats, "input_rows": rows,
-            "dbt_threads": threads, "median": medians, "runs": runs, "model": quality}  # fmt: skip
+            "dbt_threads": dbt_threads, "median": medians, "runs": runs,
+            "model": quality}  # fmt: skip
 
 
 def try_direct_sql(work: Path, memory_limit: str) -> dict | None:
@@ -258,7 +263,6 @@ def machine() -> dict:
 
 def main() -> None:
     args = parse_args()
-    os.environ["UPSELL_DBT_THREADS"] = str(args.dbt_threads)  # the workers' dbt profile reads it
     CACHE.mkdir(parents=True, exist_ok=True)
     args.out.mkdir(parents=True, exist_ok=True)
     scales, kept = [], []
@@ -268,7 +272,14 @@ def main() -> None:
     for accounts in args.accounts:
         print(f"benchmarking {accounts:,} accounts x {args.months} months, {args.repeats} repeats")
         scales.append(
-            bench_scale(accounts, args.months, args.repeats, args.memory_limit, args.only_full)
+            bench_scale(
+                accounts,
+                args.months,
+                args.repeats,
+                args.memory_limit,
+                args.dbt_threads,
+                args.only_full,
+            )
         )
         # written after every scale: a long run that is stopped keeps what it measured
         measured = sorted(kept + scales, key=lambda s: s["accounts"])

@@ -23,7 +23,7 @@ def _run(args: list[str], cwd: Path) -> str:
 
 def test_pipeline_benchmark_writes_every_stage_of_every_run(tmp_path):
     """`make bench` at a tiny scale and one repeat: the table and the JSON have every stage;
-    dbt builds one model at a time when told to (the setting for 1M accounts)."""
+    dbt builds one model at a time when told to (as the 1M benchmark runs)."""
     out = tmp_path / "docs"
     _run(["benchmarks.bench_pipeline", "--accounts", "1500", "--months", "12",
           "--repeats", "1", "--dbt-threads", "1", "--out", str(out)], tmp_path)  # fmt: skip

@@ -37,8 +37,9 @@ subscription_months as (
 ),
 
 -- What was known depends on the period, so the events known by then are ranked in each.
--- (Taking the interval's event as below, and ranking only where it came late, gave the same
--- rows, but at 1M accounts it was slower and a daily run ran out of memory with it.)
+-- (Taking the interval's event as below, and ranking only where it came late, gives the same
+-- rows, but at 1M accounts, where the feature table is at DuckDB's memory limit, it peaked
+-- higher and was not faster: docs/BENCHMARKS.md, sixth round.)
 states as (
     select * from (
         select
