@@ -8,6 +8,7 @@ from its ``run_results.json``, and the model steps' split from their materializa
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -20,6 +21,10 @@ from orchestration.defs.transform import DBT_DIR
 from orchestration.pipeline import dagster_home, execute
 
 STEP_END = {"STEP_SUCCESS", "STEP_FAILURE"}
+# The feature table and the per-topic models it joins (dbt_project/models/intermediate/features)
+FEATURE_MODELS = re.compile(
+    r"\.(fct_account_features|int_account_states_known_monthly|int_account_\w+_features)$"
+)
 
 
 def step_seconds(records) -> dict[str, float]:
@@ -50,7 +55,7 @@ def dbt_timings(run_id: str) -> dict:
         for node in results["results"]:
             kind = node["unique_id"].split(".")[0]
             totals[f"{kind}_sum"] += node["execution_time"]
-            if node["unique_id"].endswith(".fct_account_features"):
+            if kind == "model" and FEATURE_MODELS.search(node["unique_id"]):
                 totals["features_model"] += node["execution_time"]
         totals["invocations"] += 1
         # dbt's worker threads (hooks run on "main")

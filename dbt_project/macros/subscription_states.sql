@@ -38,8 +38,8 @@ subscription_months as (
 
 -- What was known depends on the period, so the events known by then are ranked in each.
 -- (Taking the interval's event as below, and ranking only where it came late, gives the same
--- rows, but at 1M accounts, where the feature table is at DuckDB's memory limit, it peaked
--- higher and was not faster: docs/BENCHMARKS.md, sixth round.)
+-- rows, but at 1M accounts, in the feature table as it was then, it peaked higher and was
+-- not faster: docs/BENCHMARKS.md, sixth round.)
 states as (
     select * from (
         select

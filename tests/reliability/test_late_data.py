@@ -1,5 +1,6 @@
 """A late event (delivered today, effective months ago) restates that month's movements and
-KPIs, and leaves the feature snapshots taken before it was delivered as they were."""
+KPIs, and leaves the feature snapshots taken before it was delivered as they were. The daily
+(incremental) build of the feature models gives the same rows as a rebuild from scratch."""
 
 from __future__ import annotations
 
@@ -33,6 +34,10 @@ def _build(warehouse, landing, work):
             ),
             "features": con.execute(
                 "SELECT * EXCLUDE (expanded_90d) FROM marts.fct_account_features "
+                "ORDER BY account_id, snapshot_date"
+            ).fetchall(),
+            "labels": con.execute(
+                "SELECT account_id, snapshot_date, expanded_90d FROM marts.fct_account_features "
                 "ORDER BY account_id, snapshot_date"
             ).fetchall(),
         }
@@ -91,3 +96,10 @@ def test_a_late_event_restates_its_month_and_not_earlier_snapshots(tmp_path):
     snapshots_before = [r for r in before["features"] if str(r[1]) < "2026-10-31"]
     assert snapshots_before
     assert [r for r in after["features"] if str(r[1]) < "2026-10-31"] == snapshots_before
+
+    # The same deliveries built from scratch: the incremental run above kept the snapshots it
+    # already held and computed the new one; the rebuild computes all of them.
+    rebuilt = _build(tmp_path / "rebuilt.duckdb", tmp_path / "landing", tmp_path / "w3")
+    assert len({r[1] for r in rebuilt["features"]}) > len({r[1] for r in before["features"]})
+    assert rebuilt["features"] == after["features"]
+    assert rebuilt["labels"] == after["labels"]

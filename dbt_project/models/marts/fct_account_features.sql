@@ -10,267 +10,44 @@
 -- for rows that change (accounts, orders, tickets, opportunities) the version known at T.
 -- The label expanded_90d looks ahead with everything known today; it is null while the
 -- 90-day window is not fully observed.
--- Incremental: a snapshot's features never change once it is taken (point in time), only its
--- label does, until its window closes and the late deliveries for it are in. So a daily run
--- recomputes the snapshots of the last `features_recompute_days` (default: the label horizon
--- plus three months of late deliveries) and keeps the older ones; `full_refresh` rebuilds all.
+-- The features are computed by topic in intermediate/features (each its own query, so that
+-- each fits DuckDB's memory limit at a million accounts) and joined here with the label.
+-- Incremental: a snapshot's features never change once taken, only its label does, until its
+-- window closes and the late deliveries for it are in. So a daily run rebuilds the rows of
+-- the last `features_recompute_days` (default: the label horizon plus three months of late
+-- deliveries) and keeps the older ones; `full_refresh` rebuilds all.
 {%- set horizon = var('label_horizon_days', 90) %}
 {%- set recompute_days = var('features_recompute_days', 183) %}
+{#- Every input is read through the same window, so that DuckDB estimates them alike #}
+{%- if is_incremental() %}
+    {%- set recomputed = "snapshot_date > (select " ~ dbt.dateadd('day', -recompute_days, 'max(snapshot_date)')
+        ~ " from " ~ this ~ ")" %}
+{%- else %}
+    {%- set recomputed = "1 = 1" %}
+{%- endif %}
 
-with snapshots as (
-    select
-        month,
-        rate_date as snapshot_date,
-        rate_date as known_by,
-        snapshot_before
-    from {{ ref('int_months') }}
-    where is_complete_month
-),
-
-as_of as (
+with as_of as (
     select max(rate_date) as as_of_date from {{ ref('int_months') }}
 ),
 
-known_states as (
-    {{ subscription_states('snapshots', 'known_by') }}
-),
-
-subscription_values as (
-    select
-        known_states.*,
-        known_states.mrr_numerator * fx.rate_to_reporting / 1200 as mrr_reporting
-    from known_states
-    left join {{ ref('int_fx_rates_monthly') }} as fx
-        on known_states.month = fx.month and known_states.currency = fx.currency
-),
-
-account_states as (
-    select
-        account_id,
-        month,
-        sum(mrr_reporting) as mrr,
-        sum(case when is_live then quantity else 0 end) as seats,
-        sum(case when is_live and mrr_native > 0 then 1 else 0 end) as paying_subscriptions,
-        max(case when is_live then tier end) as tier,
-        max(case when is_live then discount_pct end) as discount_pct,
-        max(case when is_live and billing_interval_months = 12 then 1 else 0 end) as has_annual_plan
-    from subscription_values
-    group by account_id, month
-),
-
-account_history as (
-    select
-        account_states.*,
-        snapshots.snapshot_date,
-        snapshots.snapshot_before,
-        lag(mrr, 3) over w as mrr_3m_ago,
-        lag(mrr, 6) over w as mrr_6m_ago,
-        lag(mrr, 12) over w as mrr_12m_ago,
-        min(case when mrr > 0 then snapshots.snapshot_date end) over (
-            partition by account_states.account_id order by account_states.month
-            rows between unbounded preceding and current row
-        ) as first_paid_snapshot,
-        sum(case when mrr > lag_mrr then 1 else 0 end) over (
-            partition by account_states.account_id order by account_states.month
-            rows between 11 preceding and current row
-        ) as mrr_increases_12m
-    from (
-        select *, lag(mrr) over (partition by account_id order by month) as lag_mrr
-        from account_states
-    ) as account_states
-    inner join snapshots on account_states.month = snapshots.month
-    window w as (partition by account_states.account_id order by account_states.month)
-),
-
 population as (
-    select * from account_history
-    where mrr > 0
-    {%- if is_incremental() %}
-        and snapshot_date > (
-            select {{ dbt.dateadd('day', -recompute_days, 'max(snapshot_date)') }} from {{ this }}
-        )
-    {%- endif %}
+    select * from {{ ref('int_paying_account_snapshots') }}
+    where {{ recomputed }}
 ),
 
-firmographics as (
-    select population.account_id, population.snapshot_date, versions.segment, versions.industry,
-        versions.country_code, versions.employee_count,
-        row_number() over (
-            partition by population.account_id, population.snapshot_date
-            order by versions.delivered_on desc, versions.updated_at desc
-        ) as recency
-    from population
-    inner join {{ ref('stg_crm__accounts_versions') }} as versions
-        on population.account_id = versions.account_id
-        and versions.known_on <= population.snapshot_date
+crm as (
+    select * from {{ ref('int_account_crm_features') }}
+    where {{ recomputed }}
 ),
 
 usage as (
-    select
-        population.account_id,
-        population.snapshot_date,
-        avg(case when daily.usage_date > {{ dbt.dateadd('day', -30, 'population.snapshot_date') }}
-            then daily.active_users end) as active_users_30d,
-        avg(case when daily.usage_date <= {{ dbt.dateadd('day', -30, 'population.snapshot_date') }}
-            then daily.active_users end) as active_users_prior_30d,
-        sum(case when daily.usage_date > {{ dbt.dateadd('day', -30, 'population.snapshot_date') }}
-            then daily.events else 0 end) as events_30d,
-        sum(case when daily.usage_date <= {{ dbt.dateadd('day', -30, 'population.snapshot_date') }}
-            then daily.events else 0 end) as events_prior_30d,
-        sum(case when daily.usage_date > {{ dbt.dateadd('day', -30, 'population.snapshot_date') }}
-            then daily.feature_limit_hits else 0 end) as feature_limit_hits_30d
-    from population
-    inner join {{ ref('stg_usage__daily') }} as daily
-        on population.account_id = daily.account_id
-        and daily.usage_date <= population.snapshot_date
-        and daily.usage_date > {{ dbt.dateadd('day', -60, 'population.snapshot_date') }}
-        and daily.known_on <= population.snapshot_date
-    group by population.account_id, population.snapshot_date
-),
-
-known_orders as (
-    select * from (
-        select
-            population.account_id,
-            population.snapshot_date,
-            versions.order_id,
-            versions.ordered_at,
-            versions.status,
-            row_number() over (
-                partition by population.snapshot_date, versions.order_id
-                order by versions.delivered_on desc, versions.updated_at desc
-            ) as recency
-        from population
-        inner join {{ ref('stg_shop__orders_versions') }} as versions
-            on population.account_id = versions.account_id
-            and versions.known_on <= population.snapshot_date
-            and versions.ordered_at < population.snapshot_before
-    ) as ranked
-    where recency = 1 and status = 'completed'
+    select * from {{ ref('int_account_usage_features') }}
+    where {{ recomputed }}
 ),
 
 orders as (
-    select
-        known_orders.account_id,
-        known_orders.snapshot_date,
-        count(distinct case when known_orders.ordered_at > {{ dbt.dateadd('day', -365, 'known_orders.snapshot_date') }}
-            then known_orders.order_id end) as orders_365d,
-        count(distinct case when products.is_addon then known_orders.order_id end) as addon_orders,
-        count(distinct case when products.is_addon
-            and known_orders.ordered_at > {{ dbt.dateadd('day', -365, 'known_orders.snapshot_date') }}
-            then known_orders.order_id end) as addon_orders_365d,
-        sum(case when products.is_addon then items.net_amount else 0 end) as addon_spend_native,
-        {{ dbt.datediff('max(known_orders.ordered_at)', 'known_orders.snapshot_date', 'day') }}
-            as days_since_last_order
-    from known_orders
-    inner join {{ ref('stg_shop__order_items') }} as items on known_orders.order_id = items.order_id
-    inner join {{ ref('stg_shop__products') }} as products on items.product_id = products.product_id
-    group by known_orders.account_id, known_orders.snapshot_date
-),
-
-surveys as (
-    select
-        account_id,
-        snapshot_date,
-        max(case when survey_type = 'nps' and recency = 1 then score end) as latest_nps,
-        max(case when survey_type = 'csat' and recency = 1 then score end) as latest_csat
-    from (
-        select
-            population.account_id,
-            population.snapshot_date,
-            responses.survey_type,
-            responses.score,
-            row_number() over (
-                partition by population.account_id, population.snapshot_date, responses.survey_type
-                order by responses.responded_at desc, responses.response_id desc
-            ) as recency
-        from population
-        inner join {{ ref('stg_crm__survey_responses') }} as responses
-            on population.account_id = responses.account_id
-            and responses.responded_at < population.snapshot_before
-            and responses.known_on <= population.snapshot_date
-    ) as ranked
-    group by account_id, snapshot_date
-),
-
-known_tickets as (
-    select * from (
-        select
-            population.account_id,
-            population.snapshot_date,
-            population.snapshot_before,
-            versions.priority,
-            versions.opened_at,
-            versions.resolved_at,
-            row_number() over (
-                partition by population.snapshot_date, versions.ticket_id
-                order by versions.delivered_on desc, versions.updated_at desc
-            ) as recency
-        from population
-        inner join {{ ref('stg_crm__support_tickets_versions') }} as versions
-            on population.account_id = versions.account_id
-            and versions.known_on <= population.snapshot_date
-            and versions.opened_at < population.snapshot_before
-    ) as ranked
-    where recency = 1
-),
-
-tickets as (
-    select
-        account_id,
-        snapshot_date,
-        sum(case when opened_at > {{ dbt.dateadd('day', -90, 'snapshot_date') }} then 1 else 0 end)
-            as tickets_90d,
-        sum(case when priority = 'urgent' and opened_at > {{ dbt.dateadd('day', -90, 'snapshot_date') }}
-            then 1 else 0 end) as urgent_tickets_90d,
-        sum(case when resolved_at is null or resolved_at >= snapshot_before then 1 else 0 end)
-            as open_tickets
-    from known_tickets
-    group by account_id, snapshot_date
-),
-
-activities as (
-    select population.account_id, population.snapshot_date, count(*) as activities_90d
-    from population
-    inner join {{ ref('stg_crm__activities') }} as activities
-        on population.account_id = activities.account_id
-        and activities.occurred_at < population.snapshot_before
-        and activities.occurred_at > {{ dbt.dateadd('day', -90, 'population.snapshot_date') }}
-        and activities.known_on <= population.snapshot_date
-    group by population.account_id, population.snapshot_date
-),
-
-opportunities as (
-    select account_id, snapshot_date, count(*) as open_expansion_opportunities
-    from (
-        select
-            population.account_id,
-            population.snapshot_date,
-            versions.stage,
-            versions.opportunity_type,
-            row_number() over (
-                partition by population.snapshot_date, versions.opportunity_id
-                order by versions.delivered_on desc, versions.updated_at desc
-            ) as recency
-        from population
-        inner join {{ ref('stg_crm__opportunities_versions') }} as versions
-            on population.account_id = versions.account_id
-            and versions.known_on <= population.snapshot_date
-            and versions.created_at < population.snapshot_before
-    ) as ranked
-    where recency = 1 and stage = 'open' and opportunity_type in ('upsell', 'cross_sell')
-    group by account_id, snapshot_date
-),
-
-offers as (
-    select population.account_id, population.snapshot_date, count(*) as offers_180d
-    from population
-    inner join {{ ref('stg_crm__upsell_offers') }} as offers
-        on population.account_id = offers.account_id
-        and offers.sent_at < population.snapshot_before
-        and offers.sent_at > {{ dbt.dateadd('day', -180, 'population.snapshot_date') }}
-        and offers.known_on <= population.snapshot_date
-    group by population.account_id, population.snapshot_date
+    select * from {{ ref('int_account_order_features') }}
+    where {{ recomputed }}
 ),
 
 -- The label looks ahead with everything known now: an MRR-raising plan or seat change, an
@@ -341,41 +118,28 @@ select
     cast(coalesce(orders.addon_orders_365d, 0) as bigint) as addon_orders_365d,
     cast(coalesce(orders.addon_spend_native, 0) as double) as addon_spend,
     cast(orders.days_since_last_order as bigint) as days_since_last_order,
-    cast(surveys.latest_nps as bigint) as latest_nps,
-    cast(surveys.latest_csat as bigint) as latest_csat,
-    cast(coalesce(tickets.tickets_90d, 0) as bigint) as tickets_90d,
-    cast(coalesce(tickets.urgent_tickets_90d, 0) as bigint) as urgent_tickets_90d,
-    cast(coalesce(tickets.open_tickets, 0) as bigint) as open_tickets,
-    cast(coalesce(activities.activities_90d, 0) as bigint) as activities_90d,
-    cast(coalesce(opportunities.open_expansion_opportunities, 0) as bigint) as open_expansion_opportunities,
-    cast(coalesce(offers.offers_180d, 0) as bigint) as offers_180d,
-    firmographics.segment,
-    firmographics.industry,
-    firmographics.country_code,
-    cast(firmographics.employee_count as bigint) as employee_count,
+    cast(crm.latest_nps as bigint) as latest_nps,
+    cast(crm.latest_csat as bigint) as latest_csat,
+    cast(coalesce(crm.tickets_90d, 0) as bigint) as tickets_90d,
+    cast(coalesce(crm.urgent_tickets_90d, 0) as bigint) as urgent_tickets_90d,
+    cast(coalesce(crm.open_tickets, 0) as bigint) as open_tickets,
+    cast(coalesce(crm.activities_90d, 0) as bigint) as activities_90d,
+    cast(coalesce(crm.open_expansion_opportunities, 0) as bigint) as open_expansion_opportunities,
+    cast(coalesce(crm.offers_180d, 0) as bigint) as offers_180d,
+    crm.segment,
+    crm.industry,
+    crm.country_code,
+    cast(crm.employee_count as bigint) as employee_count,
     case
         when {{ dbt.dateadd('day', horizon, 'population.snapshot_date') }} <= (select as_of_date from as_of)
             then labels.expanded = 1
     end as expanded_90d
 from population
-left join firmographics
-    on population.account_id = firmographics.account_id
-    and population.snapshot_date = firmographics.snapshot_date
-    and firmographics.recency = 1
+left join crm
+    on population.account_id = crm.account_id and population.snapshot_date = crm.snapshot_date
 left join usage
     on population.account_id = usage.account_id and population.snapshot_date = usage.snapshot_date
 left join orders
     on population.account_id = orders.account_id and population.snapshot_date = orders.snapshot_date
-left join surveys
-    on population.account_id = surveys.account_id and population.snapshot_date = surveys.snapshot_date
-left join tickets
-    on population.account_id = tickets.account_id and population.snapshot_date = tickets.snapshot_date
-left join activities
-    on population.account_id = activities.account_id and population.snapshot_date = activities.snapshot_date
-left join opportunities
-    on population.account_id = opportunities.account_id
-    and population.snapshot_date = opportunities.snapshot_date
-left join offers
-    on population.account_id = offers.account_id and population.snapshot_date = offers.snapshot_date
 left join labels
     on population.account_id = labels.account_id and population.snapshot_date = labels.snapshot_date
