@@ -21,8 +21,9 @@
 {%- endmacro %}
 
 {#- Each row of `versions` (a *_versions staging model: one row per delivered version) that
-    the accounts of `population` (the calling model's CTE) had at each snapshot, in the version known then (the latest
-    delivered by T), among those started (`started_at`) before T's end. -#}
+    the accounts of `population` (the calling model's CTE) had at each snapshot T, in the
+    version known at T (the latest delivered by T), among those started (`started_at`) before
+    T's end. -#}
 {% macro versions_known_at_snapshots(versions, id_column, started_at, columns) %}
 select * from (
     select
