@@ -8,7 +8,6 @@ from its ``run_results.json``, and the model steps' split from their materializa
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -21,10 +20,8 @@ from orchestration.defs.transform import DBT_DIR
 from orchestration.pipeline import dagster_home, execute
 
 STEP_END = {"STEP_SUCCESS", "STEP_FAILURE"}
-# The feature table and the per-topic models it joins (dbt_project/models/intermediate/features)
-FEATURE_MODELS = re.compile(
-    r"\.(fct_account_features|int_account_states_known_monthly|int_account_\w+_features)$"
-)
+# The feature table and the per-topic models it joins
+FEATURE_MODELS_DIR = "models/intermediate/features/"
 
 
 def step_seconds(records) -> dict[str, float]:
@@ -46,16 +43,30 @@ def run_seconds(records) -> float:
     return records[-1].timestamp - records[0].timestamp if records else 0.0
 
 
+def feature_models(manifest: dict) -> set[str]:
+    """The unique ids of fct_account_features and of the models in its topic folder."""
+    return {
+        unique_id
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] == "model"
+        and (
+            node["original_file_path"].startswith(FEATURE_MODELS_DIR)
+            or node["name"] == "fct_account_features"
+        )
+    }
+
+
 def dbt_timings(run_id: str) -> dict:
     """dbt's own elapsed time and its per-node times, summed over the run's invocations."""
     totals: dict[str, float] = defaultdict(float)
     for path in sorted(DBT_DIR.glob(f"target/dbt_models*-{run_id[:7]}-*/run_results.json")):
         results = json.loads(path.read_text())
+        features = feature_models(json.loads((path.parent / "manifest.json").read_text()))
         totals["elapsed"] += results["elapsed_time"]
         for node in results["results"]:
             kind = node["unique_id"].split(".")[0]
             totals[f"{kind}_sum"] += node["execution_time"]
-            if kind == "model" and FEATURE_MODELS.search(node["unique_id"]):
+            if node["unique_id"] in features:
                 totals["features_model"] += node["execution_time"]
         totals["invocations"] += 1
         # dbt's worker threads (hooks run on "main")

@@ -57,3 +57,14 @@ def test_direct_sql_runs_under_the_settings_of_dbts_profile():
     assert "memory_limit" not in settings  # set on its own, per benchmark run
     assert settings["preserve_insertion_order"] is False
     assert [sql_literal(v) for v in (False, "it's", 4)] == ["false", "'it''s'", "4"]
+
+
+def test_the_feature_models_timed_are_the_folder_and_the_feature_table():
+    from benchmarks.stages import feature_models
+    from orchestration.defs.transform import DBT_DIR, MANIFEST_PATH
+
+    found = feature_models(json.loads(MANIFEST_PATH.read_text()))
+    folder = DBT_DIR / "models" / "intermediate" / "features"
+    expected = {p.stem for p in folder.glob("*.sql")} | {"fct_account_features"}
+    assert len(expected) > 2
+    assert {unique_id.rsplit(".", 1)[1] for unique_id in found} == expected
