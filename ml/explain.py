@@ -47,18 +47,23 @@ def reference_row(train: pd.DataFrame) -> dict:
     return typical
 
 
-def contributions(pipeline, frame: pd.DataFrame, typical: dict) -> pd.DataFrame:
-    """Probability drop per feature when it is replaced by its typical value (rows x features).
+def probabilities_and_contributions(
+    pipeline, frame: pd.DataFrame, typical: dict
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Each row's probability and its probability drop per feature when that feature is
+    replaced by its typical value (rows x features).
 
     ``pipeline`` is an encoder followed by a classifier. The frame is encoded once and each
     feature is swapped in the encoded matrix: re-encoding string columns for every feature
     cost more than the predictions themselves. A feature the model left out contributes 0.
+    The probabilities come out of the same pass (predicting again cost 7 s at 1M accounts).
     """
     model, matrix, reference, columns = encoded(pipeline, frame, typical)
-    drops = tree_drops(model, matrix, reference, columns)
-    if drops is None:
-        drops = swap_drops(model, matrix, reference, columns)
-    return pd.DataFrame(drops, index=frame.index, columns=FEATURES)
+    result = tree_drops(model, matrix, reference, columns)
+    if result is None:
+        result = swap_drops(model, matrix, reference, columns)
+    probability, drops = result
+    return probability, pd.DataFrame(drops, index=frame.index, columns=FEATURES)
 
 
 def encoded(pipeline, frame: pd.DataFrame, typical: dict) -> tuple:
@@ -71,8 +76,11 @@ def encoded(pipeline, frame: pd.DataFrame, typical: dict) -> tuple:
     return model, matrix, reference, [position.get(col) for col in FEATURES]
 
 
-def swap_drops(model, matrix: np.ndarray, reference: np.ndarray, columns: list) -> np.ndarray:
-    """Any classifier: one full prediction per swapped column (``None``: a column left out)."""
+def swap_drops(
+    model, matrix: np.ndarray, reference: np.ndarray, columns: list
+) -> tuple[np.ndarray, np.ndarray]:
+    """Any classifier: one full prediction per swapped column (``None``: a column left out).
+    Returns the probabilities and the drops."""
     base = model.predict_proba(matrix)[:, 1]
     drops = np.zeros((len(matrix), len(columns)))
     for k, j in enumerate(columns):
@@ -80,16 +88,17 @@ def swap_drops(model, matrix: np.ndarray, reference: np.ndarray, columns: list) 
             changed = matrix.copy()
             changed[:, j] = reference[j]
             drops[:, k] = base - model.predict_proba(changed)[:, 1]
-    return drops
+    return base, drops
 
 
 def tree_drops(
     model, matrix: np.ndarray, reference: np.ndarray, columns: list, chunk: int = 50_000
-) -> np.ndarray | None:
+) -> tuple[np.ndarray, np.ndarray] | None:
     """``swap_drops`` for a binary HistGradientBoostingClassifier, about three times faster.
 
     Swapping one column changes only the trees that split on it, so the others are predicted
-    once per row, not once per feature; the result is the same to 1e-15. This reads
+    once per row, not once per feature; the drops are the same to 1e-15, and the
+    probabilities are summed in scikit-learn's order, so they equal ``predict_proba``'s. This reads
     scikit-learn internals (its version is pinned; the unit test compares with
     ``swap_drops``). ``None`` for any other model.
     """
@@ -105,12 +114,16 @@ def tree_drops(
         return tree.predict(rows, known_cat_bitsets=bitsets, f_idx_map=f_idx_map, n_threads=threads)
 
     typical = model._preprocess_X(reference[None, :].astype(np.float64), reset=False)[0]
+    probability = np.zeros(len(matrix))
     drops = np.zeros((len(matrix), len(columns)))
     for start in range(0, len(matrix), chunk):
         rows = model._preprocess_X(matrix[start : start + chunk], reset=False)
         per_tree = np.stack([predict(tree, rows) for tree in trees])
-        raw = model._baseline_prediction.item() + per_tree.sum(axis=0)
+        raw = np.zeros(len(rows)) + model._baseline_prediction.item()
+        for tree_values in per_tree:  # as HistGradientBoostingClassifier._raw_predict adds
+            raw += tree_values
         base = expit(raw)
+        probability[start : start + len(rows)] = base
         for k, j in enumerate(columns):
             if j is None:
                 continue
@@ -122,7 +135,7 @@ def tree_drops(
                 if col in used:
                     shift += predict(trees[i], changed) - per_tree[i]
             drops[start : start + len(rows), k] = base - expit(raw + shift)
-    return drops
+    return probability, drops
 
 
 def _inner_columns(model, n: int) -> np.ndarray | None:
@@ -150,42 +163,44 @@ def _inner_columns(model, n: int) -> np.ndarray | None:
 
 def describe(feature: str, value, typical) -> str:
     """A feature's value in words, with how it compares to a typical account."""
+    return describe_values(feature, [value], typical)[0]
+
+
+def describe_values(feature: str, values, typical) -> list[str]:
+    """``describe`` of many values of one feature: the wording is chosen once per feature,
+    not once per value (at 1M accounts, 2.3 M reasons took 13.5 s one call at a time)."""
     name, kind = LABELS.get(feature, (feature.replace("_", " "), "num"))
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return f"{name} unknown"
-    if kind == "pct":
-        text = f"{value:.0%}"
-    elif kind == "signed_pct":
-        text = f"{value:+.0%}"
-    elif kind == "int" or kind == "money":
-        text = f"{value:,.0f}"
-    else:
-        text = f"{value:.2f}" if isinstance(value, float) else str(value)
-    level = ""
-    if (
-        isinstance(value, int | float)
-        and isinstance(typical, int | float)
-        and not np.isnan(typical)
-    ):
-        level = " (high)" if value > typical else " (low)" if value < typical else ""
-    return f"{name} {text}{level}"
+    spec = {"pct": ".0%", "signed_pct": "+.0%", "int": ",.0f", "money": ",.0f"}.get(kind)
+    comparable = isinstance(typical, int | float) and not np.isnan(typical)
+    described = []
+    for value in values:
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            described.append(f"{name} unknown")
+            continue
+        if spec is not None:
+            text = format(value, spec)
+        else:
+            text = f"{value:.2f}" if isinstance(value, float) else str(value)
+        level = ""
+        if comparable and isinstance(value, int | float):
+            level = " (high)" if value > typical else " (low)" if value < typical else ""
+        described.append(f"{name} {text}{level}")
+    return described
 
 
 def top_reasons(
     frame: pd.DataFrame, contrib: pd.DataFrame, typical: dict, k: int = 3
-) -> list[list[str]]:
-    """The k features that raise each account's score most, described in words."""
+) -> np.ndarray:
+    """The k features that raise each account's score most, described in words: rows x k,
+    most raising first, ``None`` where fewer than k features raise the score."""
     values = contrib.to_numpy(float)
     best = np.argsort(-np.nan_to_num(values, nan=0.0), axis=1, kind="stable")[:, :k]
-    columns = list(contrib.columns)
-    data = {c: frame[c].to_numpy(object) for c in columns}
-    reasons = []
-    for i, picks in enumerate(best):
-        reasons.append(
-            [
-                describe(columns[j], data[columns[j]][i], typical[columns[j]])
-                for j in picks
-                if values[i, j] > 0
-            ]
-        )
-    return reasons
+    picked = np.take_along_axis(values, best, axis=1) > 0  # positive ones come first
+    words = np.full(best.shape, None, dtype=object)
+    for j, column in enumerate(contrib.columns):
+        rows, ranks = np.nonzero((best == j) & picked)
+        if len(rows):
+            data = frame[column].to_numpy(object)[rows]
+            described = describe_values(column, data, typical[column])
+            words[rows, ranks] = np.array(described, dtype=object)
+    return words

@@ -16,9 +16,9 @@ from ml import registry
 from ml.drift import psi
 from ml.evaluate import deciles, evaluate, lift_table
 from ml.explain import (
-    contributions,
     describe,
     encoded,
+    probabilities_and_contributions,
     reference_row,
     swap_drops,
     top_reasons,
@@ -84,9 +84,37 @@ def test_reasons_name_the_features_that_raise_the_score():
     typical = {"seat_utilisation": 0.6, "latest_nps": 7.0}
     contrib = pd.DataFrame({"seat_utilisation": [0.2, -0.1], "latest_nps": [0.05, -0.2]})
     reasons = top_reasons(frame, contrib, typical, k=2)
-    assert reasons[0] == ["seat utilisation 96% (high)", "latest NPS 9 (high)"]
-    assert reasons[1] == []  # nothing raises the second account's score
+    assert reasons[0].tolist() == ["seat utilisation 96% (high)", "latest NPS 9 (high)"]
+    assert reasons[1].tolist() == [None, None]  # nothing raises the second account's score
     assert describe("mrr_change_3m", 0.25, 0.0) == "MRR change over 3 months +25% (high)"
+    assert describe("latest_nps", np.nan, 7.0) == "latest NPS unknown"
+    assert describe("segment", "smb", "mid_market") == "segment smb"
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 4))
+def test_reasons_are_each_rows_largest_positive_contributions_in_order(seed, k):
+    rng = np.random.default_rng(seed)
+    columns = ["seat_utilisation", "latest_nps", "mrr", "tier", "segment"]
+    frame = pd.DataFrame(
+        {
+            "seat_utilisation": rng.random(40),
+            "latest_nps": np.where(rng.random(40) < 0.3, np.nan, rng.integers(0, 11, 40)),
+            "mrr": rng.random(40) * 1000,
+            "tier": rng.integers(1, 5, 40),
+            "segment": rng.choice(["smb", "enterprise"], 40),
+        }
+    )
+    typical = dict(zip(columns, [0.5, 7.0, 500.0, 2, "smb"], strict=True))
+    # ties, zeros, gaps and negatives, as contributions have
+    contrib = pd.DataFrame(rng.choice([-0.2, 0.0, 0.1, 0.3, np.nan], (40, 5)), columns=columns)
+    reasons = top_reasons(frame, contrib, typical, k=k)
+    for i in range(len(frame)):
+        positive = [(-contrib.iloc[i][c], n, c) for n, c in enumerate(columns)
+                    if contrib.iloc[i][c] > 0]  # fmt: skip
+        value = {c: frame[c].to_numpy(object)[i] for c in columns}  # as Python numbers
+        expected = [describe(c, value[c], typical[c]) for _, _, c in sorted(positive)]
+        assert reasons[i].tolist() == (expected + [None] * k)[:k]
 
 
 def _features_frame(rows: int, seed: int = 0) -> pd.DataFrame:
@@ -108,11 +136,16 @@ def test_tree_contributions_equal_swapping_each_feature_and_predicting_again():
     typical = reference_row(frame)
     model, matrix, reference, columns = encoded(pipeline, frame, typical)
     assert columns[FEATURES.index("mrr_change_12m")] is None
-    slow = swap_drops(model, matrix, reference, columns)
-    fast = tree_drops(model, matrix, reference, columns, chunk=700)  # chunks of unequal size
+    slow_probability, slow = swap_drops(model, matrix, reference, columns)
+    # chunks of unequal size
+    probability, fast = tree_drops(model, matrix, reference, columns, chunk=700)
     assert np.abs(fast - slow).max() < 1e-12
     assert np.abs(fast).max() > 0.05  # the comparison is not between two zero matrices
-    contrib = contributions(pipeline, frame, typical)
+    # summed as scikit-learn sums them: the very probabilities it predicts
+    assert np.array_equal(probability, pipeline.predict_proba(frame[FEATURES])[:, 1])
+    assert np.array_equal(slow_probability, probability)
+    probability, contrib = probabilities_and_contributions(pipeline, frame, typical)
+    assert np.array_equal(probability, pipeline.predict_proba(frame[FEATURES])[:, 1])
     assert (contrib["mrr_change_12m"] == 0).all()
     assert contrib["seat_utilisation"].abs().mean() > contrib["employee_count"].abs().mean()
     # any other model takes the general path

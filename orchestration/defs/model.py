@@ -12,7 +12,7 @@ import pandas as pd
 from ml import registry
 from ml.drift import psi
 from ml.evaluate import deciles, evaluate
-from ml.explain import contributions, reference_row, top_reasons
+from ml.explain import probabilities_and_contributions, reference_row, top_reasons
 from ml.features import FEATURES, LABEL, NUMERIC, prepare
 from ml.offers import association_rules, next_best_offers
 from ml.report import as_markdown_image, lift_chart_svg
@@ -238,17 +238,16 @@ EXPLAINED = ["probability", "decile", "reason_1", "reason_2", "reason_3", "reaso
 def _explain(model, card: dict, latest: pd.DataFrame) -> pd.DataFrame:
     """Probability, decile and the three reasons of every row: the expensive part of scoring
     (the per-feature contributions)."""
-    probability = predict(model, latest)
-    contrib = contributions(model, latest, card["reference"])
-    reasons = [r + [None] * (3 - len(r)) for r in top_reasons(latest, contrib, card["reference"])]
+    probability, contrib = probabilities_and_contributions(model, latest, card["reference"])
+    reasons = top_reasons(latest, contrib, card["reference"])
     return pd.DataFrame(
         {
             "probability": probability,
             "decile": deciles(probability),
-            "reason_1": [r[0] for r in reasons],
-            "reason_2": [r[1] for r in reasons],
-            "reason_3": [r[2] for r in reasons],
-            "reasons": ["; ".join(x for x in r if x) for r in reasons],
+            "reason_1": reasons[:, 0],
+            "reason_2": reasons[:, 1],
+            "reason_3": reasons[:, 2],
+            "reasons": ["; ".join(r for r in row if r) for row in reasons.tolist()],
             "scored_at": datetime.now(UTC).replace(tzinfo=None),
         }
     )
