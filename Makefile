@@ -32,8 +32,8 @@ test: $(STAMP)
 
 # Every stage timed at each scale against the direct-SQL limit -> docs/BENCHMARKS.md (+ JSON).
 # 1,500 accounts is the fixed cost of a run (next to no data). Generated data is cached under
-# data/bench/. The 1M column of the table, added to the others
-# (one dbt model at a time, as measured in docs/BENCHMARKS.md):
+# data/bench/. The 1M column, added to the others (one dbt model at a time, as measured in
+# docs/BENCHMARKS.md):
 #   make bench BENCH_ACCOUNTS=1000000 BENCH_REPEATS=1 BENCH_FLAGS="--merge --dbt-threads 1"
 BENCH_ACCOUNTS ?= 1500 10000 100000
 BENCH_REPEATS ?= 3
