@@ -3,7 +3,7 @@
 import dagster as dg
 
 from orchestration.contract import TABLES
-from orchestration.ingest.files import find_deliveries
+from orchestration.ingest.deliveries import find_deliveries
 from orchestration.ingest.loader import LandingFileError, load_landing_zone
 from orchestration.ingest.rules import VERSIONED
 from orchestration.quality import gx_suites

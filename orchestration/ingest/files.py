@@ -12,8 +12,7 @@ import codecs
 import csv
 import hashlib
 import io
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +22,7 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
-from orchestration.contract import FORMATS, SUCCESS_MARKER, TABLES
+from orchestration.contract import TABLES
 from orchestration.errors import UpsellError
 from orchestration.ingest.rules import q
 
@@ -32,15 +31,6 @@ LINE = "_line"
 
 class LandingFileError(UpsellError):
     """A landing file that cannot be loaded; its whole delivery is rejected."""
-
-
-@dataclass(frozen=True)
-class Delivery:
-    day: date
-    path: Path
-    complete: bool
-    files: dict[str, Path] = field(default_factory=dict)
-    ignored: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,36 +55,6 @@ class ReadFile:
             line = f"file_row_number + 1 AS {LINE}"
         cols = ", ".join(f"CAST({q(c)} AS VARCHAR) AS {q(c)}" for c in self.columns)
         con.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT {cols}, {line} FROM {source}")
-
-
-def find_deliveries(landing: Path) -> list[Delivery]:
-    """Delivery folders (named by ISO date) in date order, complete or not."""
-    if not landing.is_dir():
-        raise UpsellError(f"landing directory {landing} does not exist")
-    found = []
-    for folder in sorted(p for p in landing.iterdir() if p.is_dir()):
-        try:
-            day = date.fromisoformat(folder.name)
-        except ValueError:
-            continue  # not a delivery (e.g. a README folder); never touched
-        files: dict[str, Path] = {}
-        ignored = []
-        for path in sorted(folder.iterdir()):
-            stem, _, ext = path.name.partition(".")
-            if path.name == SUCCESS_MARKER:
-                continue
-            if stem in TABLES and ext in FORMATS:
-                if stem in files:
-                    raise LandingFileError(
-                        f"{folder.name}: table {stem} comes twice ({files[stem].name} and "
-                        f"{path.name}); send one file per table"
-                    )
-                files[stem] = path
-            else:
-                ignored.append(path.name)
-        complete = (folder / SUCCESS_MARKER).exists()
-        found.append(Delivery(day, folder, complete, files, tuple(ignored)))
-    return found
 
 
 def checksum(path: Path) -> str:

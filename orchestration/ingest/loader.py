@@ -22,13 +22,8 @@ import duckdb
 from orchestration.contract import TABLES
 from orchestration.errors import UpsellError
 from orchestration.ingest import rules
-from orchestration.ingest.files import (
-    Delivery,
-    LandingFileError,
-    checksum,
-    find_deliveries,
-    read_file,
-)
+from orchestration.ingest.deliveries import Delivery, find_deliveries
+from orchestration.ingest.files import LandingFileError, checksum, read_file
 from orchestration.ingest.rules import VERSIONED, q
 
 DEFAULT_MEMORY_LIMIT = "8GB"
