@@ -21,7 +21,11 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+# A fresh checkout has no landing zone: the sample is generated into the default folder, and
+# only there (`upsell run` itself never writes into a landing zone).
 run: $(STAMP)
+	@if [ -z "$$UPSELL_LANDING_DIR" ] && [ ! -e data/landing ]; then \
+		$(BIN)/upsell generate --out data/landing --truth-out data/truth; fi
 	$(BIN)/upsell run
 
 test: $(STAMP)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
+import traceback
+from datetime import UTC, date, datetime, timedelta
 
-from orchestration.config import Settings, safe_path
+from orchestration.config import PATHS, Settings, safe_path
 from orchestration.errors import UpsellError
 
 
@@ -43,34 +44,52 @@ def _generate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def ensure_sample_data(settings: Settings) -> None:
-    """A newcomer's first run: an empty landing zone gets the sample data, with defaults."""
-    from orchestration.sample_data import generate
-    from orchestration.sample_data.simulate import Options
-
-    landing = settings.landing_dir
-    if landing.exists() and any(landing.iterdir()):
-        return
-    truth = landing.parent / "truth"
-    print(f"{landing} is empty: generating the sample landing zone (ground truth in {truth})")
-    report = generate(Options(reporting_currency=settings.reporting_currency), landing, truth)
-    print(
-        f"  {len(report['deliveries'])} delivery of {report['accounts']:,} accounts "
-        f"in {report['seconds']} s"
-    )
-
-
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from orchestration.pipeline import run_daily
+    from orchestration.serving import unpublished_deliveries
 
-    ensure_sample_data(settings)
-    return run_daily(settings)
+    _, nothing = unpublished_deliveries(settings.landing_dir, settings.serving)
+    if nothing:
+        print(f"{nothing}; nothing to do")
+        return 0
+    from orchestration.pipeline import run_daily  # loads the definitions: seconds
+
+    return run_daily(settings, verbose=args.verbose)
 
 
 def _train(args: argparse.Namespace, settings: Settings) -> int:
+    missing = _features_missing(settings)
+    if missing:
+        raise UpsellError(f"no features yet ({missing}): run `upsell run` first")
     from orchestration.pipeline import run_job
 
-    return run_job(settings, "retrain")
+    return run_job(settings, "retrain", verbose=args.verbose)
+
+
+def _features_missing(settings: Settings) -> str | None:
+    """Why there is nothing to train on, or None; read-only, so a refused `upsell train`
+    leaves no warehouse behind."""
+    import duckdb
+
+    if not settings.warehouse.exists():
+        return f"{settings.warehouse} does not exist"
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        found = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' "
+            "AND table_name = 'fct_account_features'"
+        ).fetchone()[0]
+        if not found:
+            return "the warehouse has no marts.fct_account_features"
+        if not con.execute("SELECT count(*) FROM marts.fct_account_features").fetchone()[0]:
+            return "marts.fct_account_features is empty"
+    finally:
+        con.close()
+    return None
+
+
+def _yesterday() -> date:
+    """The sample's default last delivery: recent, so that its freshness checks pass."""
+    return datetime.now(UTC).date() - timedelta(days=1)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,7 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--months", type=int, default=24, help="months of history (24)")
     gen.add_argument("--seed", type=int, default=7, help="random seed (7)")
     gen.add_argument(
-        "--end-date", type=_date, default=date(2026, 10, 31), help="date of the last delivery"
+        "--end-date",
+        type=_date,
+        default=_yesterday(),
+        help="date of the last delivery (yesterday, UTC)",
     )
     gen.add_argument(
         "--deliveries", type=int, default=0, help="daily deliveries after the first, full one (0)"
@@ -112,35 +134,55 @@ def build_parser() -> argparse.ArgumentParser:
         choices=sorted(KINDS),
         help=f"break the last delivery on purpose; one of: {', '.join(sorted(KINDS))}",
     )
-    gen.set_defaults(handler=_generate)
+    gen.set_defaults(handler=_generate, paths=lambda args: () if args.out else ("landing_dir",))
+    jobs = argparse.ArgumentParser(add_help=False)
+    jobs.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="show the run's whole log on screen (it is always written to DAGSTER_HOME/logs)",
+    )
     run = sub.add_parser(
         "run",
+        parents=[jobs],
         help="the daily job: load new deliveries and rebuild everything downstream",
-        description="Run the daily job on $UPSELL_LANDING_DIR (sample data is generated there "
-        "first when it is empty) and print a summary.",
+        description="Run the daily job on $UPSELL_LANDING_DIR and print a summary (the first "
+        "time, a full run that also trains the first model). With nothing new since the last "
+        "publication, it says so and does nothing.",
     )
-    run.set_defaults(handler=_run)
+    run.set_defaults(handler=_run, paths=lambda args: tuple(PATHS))
     train = sub.add_parser(
         "train",
+        parents=[jobs],
         help="retrain the propensity model, apply the promotion rule, rescore and publish",
         description="Run the retrain job: train a challenger on the current features, promote "
         "it only by the promotion rule, rescore every paying account and publish.",
     )
-    train.set_defaults(handler=_train)
+    train.set_defaults(handler=_train, paths=lambda args: tuple(PATHS))
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    verbose = getattr(args, "verbose", False)
     try:
-        return args.handler(args, Settings.from_env())
+        return args.handler(args, Settings.from_env(paths=args.paths(args)))
     except UpsellError as exc:
         print(f"upsell {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        return getattr(exc, "exit_code", 2)
     except KeyboardInterrupt:
         print(f"upsell {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug, not the user's input: one line, the traceback on request
+        if verbose:
+            traceback.print_exc()
+        where = "" if verbose else "; run it again with --verbose for the traceback"
+        print(
+            f"upsell {args.command}: error: unexpected {type(exc).__name__}: {exc}{where}",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

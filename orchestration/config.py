@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from orchestration.errors import UpsellError
 
@@ -28,6 +30,52 @@ DEFAULTS = {
 # dbt profiles and COPY statements: allow only plain path characters.
 _UNSAFE_PATH = re.compile(r"[*?\[\]{}'\"`;\x00-\x1f]")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+_MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
+# Settings read elsewhere (dbt's profile, at run time) that a misspelling check must know.
+OTHER_SETTINGS = ("UPSELL_PII_SALT",)
+PATHS = {
+    "landing_dir": "UPSELL_LANDING_DIR",
+    "warehouse": "UPSELL_WAREHOUSE",
+    "serving": "UPSELL_SERVING",
+    "model_dir": "UPSELL_MODEL_DIR",
+}
+
+
+def memory_limit(text: str) -> str:
+    """A DuckDB memory size such as ``8GB``; anything else is refused (it is spliced into SQL)."""
+    if not _MEMORY.match(text):
+        raise UpsellError(f"UPSELL_DUCKDB_MEMORY_LIMIT={text!r} is not a size like 8GB or 512MB")
+    return text
+
+
+def _timezone(text: str) -> str:
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UpsellError(
+            f"UPSELL_TIMEZONE={text!r} is not an IANA time zone such as UTC or Europe/Berlin"
+        ) from None
+    return text
+
+
+def _cron(name: str, text: str) -> str:
+    from dagster._utils.schedules import is_valid_cron_string  # dagster's own parser
+
+    if not is_valid_cron_string(text):
+        raise UpsellError(
+            f"{name}={text!r} is not a cron expression of five fields such as '0 6 * * *'"
+        )
+    return text
+
+
+def _misspelt(env) -> None:
+    """A mistyped setting name would silently leave the default in force."""
+    known = [*DEFAULTS, *OTHER_SETTINGS]
+    for name in env:
+        if name.startswith("UPSELL_") and name not in known:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.85)
+            if close:
+                raise UpsellError(f"{name} is not a setting; did you mean {close[0]}?")
 
 
 def safe_path(value: str | os.PathLike, what: str) -> Path:
@@ -72,10 +120,13 @@ def folder_env(root: Path) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Settings:
-    landing_dir: Path
-    warehouse: Path
-    serving: Path
-    model_dir: Path
+    """Every setting, validated at start-up. A path a command does not use is None (it is
+    neither checked nor needed, see ``from_env(paths=...)``)."""
+
+    landing_dir: Path | None
+    warehouse: Path | None
+    serving: Path | None
+    model_dir: Path | None
     reporting_currency: str
     bad_row_threshold: float = 0.05
     daily_cron: str = DEFAULTS["UPSELL_DAILY_CRON"]
@@ -85,11 +136,24 @@ class Settings:
     dbt_threads: int = 2
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+    def from_env(
+        cls, env: dict[str, str] | None = None, paths: tuple[str, ...] = tuple(PATHS)
+    ) -> Settings:
+        """The settings of ``env`` (default: the process environment); of the four paths,
+        only those named in ``paths`` are read and checked."""
         env = os.environ if env is None else env
+        _misspelt(env)
 
         def get(name: str) -> str:
-            return env.get(name) or DEFAULTS[name]
+            value = env.get(name)
+            if value is None:
+                return DEFAULTS[name]
+            if not value.strip():
+                raise UpsellError(
+                    f"{name} is set but empty; unset it for the default ({DEFAULTS[name]}) "
+                    "or give a value"
+                )
+            return value
 
         currency = get("UPSELL_REPORTING_CURRENCY").upper()
         if not _CURRENCY.match(currency):
@@ -113,19 +177,19 @@ class Settings:
             )
         roots = allowed_roots(get("UPSELL_ALLOWED_ROOTS"))
 
-        def path(name: str) -> Path:
+        def path(field: str) -> Path | None:
+            if field not in paths:
+                return None
+            name = PATHS[field]
             return inside(safe_path(get(name), name), roots, name)
 
         return cls(
-            landing_dir=path("UPSELL_LANDING_DIR"),
-            warehouse=path("UPSELL_WAREHOUSE"),
-            serving=path("UPSELL_SERVING"),
-            model_dir=path("UPSELL_MODEL_DIR"),
+            **{field: path(field) for field in PATHS},
             reporting_currency=currency,
             bad_row_threshold=threshold,
-            daily_cron=get("UPSELL_DAILY_CRON"),
-            retrain_cron=get("UPSELL_RETRAIN_CRON"),
-            timezone=get("UPSELL_TIMEZONE"),
-            duckdb_memory_limit=get("UPSELL_DUCKDB_MEMORY_LIMIT"),
+            daily_cron=_cron("UPSELL_DAILY_CRON", get("UPSELL_DAILY_CRON")),
+            retrain_cron=_cron("UPSELL_RETRAIN_CRON", get("UPSELL_RETRAIN_CRON")),
+            timezone=_timezone(get("UPSELL_TIMEZONE")),
+            duckdb_memory_limit=memory_limit(get("UPSELL_DUCKDB_MEMORY_LIMIT")),
             dbt_threads=int(threads),
         )

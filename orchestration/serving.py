@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 
 from orchestration.errors import UpsellError
+from orchestration.ingest.deliveries import find_deliveries
 
 STORAGE_VERSION = "v1.5.0"  # the oldest DuckDB that BI drivers commonly bundle
 PUBLISHED = [("marts", None), ("ml", "propensity_scores")]
@@ -63,8 +64,12 @@ def publish(con: duckdb.DuckDBPyConnection, serving: Path) -> dict[str, int]:
                     f"SELECT count(*) FROM {schema}.{table}"
                 ).fetchone()[0]
             con.execute("CREATE SCHEMA publication.meta")
+            # Which deliveries the published marts hold: a daily run with none newer has
+            # nothing to publish (``unpublished_deliveries``).
             con.execute(
-                "CREATE TABLE publication.meta.publication AS SELECT ?::TIMESTAMP AS published_at",
+                "CREATE TABLE publication.meta.publication AS SELECT ?::TIMESTAMP AS "
+                "published_at, (SELECT list(delivery_date ORDER BY delivery_date) "
+                "FROM raw._deliveries) AS delivery_dates",
                 [datetime.now(UTC).replace(tzinfo=None)],
             )
             # What a reader can check the file against: every table and its rows.
@@ -104,3 +109,40 @@ def _audit(path: Path, expected: dict[str, int]) -> None:
                 raise UpsellError(f"publication audit: {name} has {got} rows, expected {rows}")
     finally:
         check.close()
+
+
+def published_deliveries(serving: Path) -> set[date] | None:
+    """The delivery dates the serving file was published from; None without a (readable)
+    publication. Readers never block the writer: the file is only ever replaced whole."""
+    if not serving.exists():
+        return None
+    try:
+        con = duckdb.connect(str(serving), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        row = con.execute("SELECT delivery_dates FROM meta.publication").fetchone()
+    except duckdb.Error:  # published before the file recorded its deliveries
+        return None
+    finally:
+        con.close()
+    return set(row[0] or [])
+
+
+def unpublished_deliveries(landing: Path, serving: Path) -> tuple[list[date], str]:
+    """Complete deliveries of ``landing`` that the serving file does not hold yet, and a
+    sentence saying so when there are none (for a run that has nothing to do)."""
+    published = published_deliveries(serving)
+    deliveries = find_deliveries(landing)
+    complete = [d.day for d in deliveries if d.complete]
+    if published is None:
+        return complete, ""
+    new = [day for day in complete if day not in published]
+    if new or not complete:
+        return new, ""
+    waiting = [d.day.isoformat() for d in deliveries if not d.complete]
+    incomplete = f"; {', '.join(waiting)} not complete yet (no _SUCCESS)" if waiting else ""
+    return [], (
+        f"nothing new in {landing}: every complete delivery (the latest {max(complete)}) is "
+        f"loaded and published{incomplete}"
+    )

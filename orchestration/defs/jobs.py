@@ -5,6 +5,7 @@ import dagster as dg
 from orchestration.config import Settings
 from orchestration.defs.model import FEATURES_KEY, MODEL_KEY
 from orchestration.defs.transform import FULL_REFRESH_JOB
+from orchestration.serving import unpublished_deliveries
 
 daily_refresh = dg.define_asset_job(
     "daily_refresh",
@@ -27,14 +28,22 @@ full_refresh = dg.define_asset_job(
 
 
 def schedules(settings: Settings) -> list[dg.ScheduleDefinition]:
+    @dg.schedule(
+        name="daily_refresh_schedule",
+        job=daily_refresh,
+        cron_schedule=settings.daily_cron,
+        execution_timezone=settings.timezone,
+        description="The daily run (UPSELL_DAILY_CRON, UPSELL_TIMEZONE); skipped when the "
+        "serving file already holds every complete delivery.",
+    )
+    def daily_refresh_schedule(context: dg.ScheduleEvaluationContext):
+        new, nothing = unpublished_deliveries(settings.landing_dir, settings.serving)
+        if nothing:
+            return dg.SkipReason(nothing)
+        return dg.RunRequest(tags={"upsell/new_deliveries": str(len(new))})
+
     return [
-        dg.ScheduleDefinition(
-            name="daily_refresh_schedule",
-            job=daily_refresh,
-            cron_schedule=settings.daily_cron,
-            execution_timezone=settings.timezone,
-            description="The daily run (UPSELL_DAILY_CRON, UPSELL_TIMEZONE).",
-        ),
+        daily_refresh_schedule,
         dg.ScheduleDefinition(
             name="weekly_retrain_schedule",
             job=retrain,

@@ -130,8 +130,8 @@ def _crashed_in_dbt(root: Path, clean_run: dict) -> dict:
     }
     command = [sys.executable, "-m", "orchestration.cli", "run"]
     killed = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, start_new_session=True,
+        [*command, "--verbose"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )  # fmt: skip
     lines = []
     for line in killed.stdout:
