@@ -220,3 +220,18 @@ def test_ctrl_c_says_interrupted_and_exits_130(sample_run, tmp_path):
     out, err = process.communicate(timeout=300)
     assert process.returncode == 130, out + err
     assert err.splitlines() == ["upsell run: interrupted"]
+
+
+def test_a_failed_dbt_test_is_described_by_its_name_and_failing_rows():
+    from types import SimpleNamespace
+
+    from orchestration.pipeline import check_text
+
+    dbt_test = SimpleNamespace(
+        description=None,
+        check_name="not_null_int_orders_revenue",
+        metadata={"dagster_dbt/failed_row_count": dg.MetadataValue.int(3)},
+    )
+    assert check_text(dbt_test) == "dbt test not_null_int_orders_revenue failed: 3 failing rows"
+    described = SimpleNamespace(description="stale: the latest delivery is 2026-01-01")
+    assert check_text(described) == "stale: the latest delivery is 2026-01-01"
