@@ -1,5 +1,6 @@
 """`make dev`'s Dagster UI starts on the instance settings `upsell` writes (its event log
-storage included), serves every asset over GraphQL, and stops."""
+storage included), serves every asset over GraphQL, lists the runs `upsell` started under their
+job, and stops."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERY = "{ assetNodes { assetKey { path } } }"
+# The query of a job page's Runs tab: the job's name and the code location's repository tag.
+JOB_RUNS = """{ pipelineRunsOrError(filter: {pipelineName: "full_refresh", tags: [{key:
+  ".dagster/repository", value: "__repository__@account_upsell"}]}) { ... on Runs {
+  results { runId status } } } }"""
 
 
 def _free_port() -> int:
@@ -23,18 +28,24 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _assets(port: int) -> list[str] | None:
+def _graphql(port: int, query: str) -> dict | None:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/graphql",
-        data=json.dumps({"query": QUERY}).encode(),
+        data=json.dumps({"query": query}).encode(),
         headers={"Content-Type": "application/json"},
     )
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
-            nodes = json.loads(response.read())["data"]["assetNodes"]
+            return json.loads(response.read())["data"]
     except (OSError, KeyError, TypeError, ValueError):
         return None
-    return ["/".join(n["assetKey"]["path"]) for n in nodes] or None
+
+
+def _assets(port: int) -> list[str] | None:
+    data = _graphql(port, QUERY)
+    if not data:
+        return None
+    return ["/".join(n["assetKey"]["path"]) for n in data["assetNodes"]] or None
 
 
 def test_dagster_dev_serves_the_asset_graph(tmp_path):
@@ -44,10 +55,16 @@ def test_dagster_dev_serves_the_asset_graph(tmp_path):
         "DAGSTER_HOME": str(tmp_path),
         "UPSELL_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
         "UPSELL_LANDING_DIR": str(tmp_path / "landing"),
+        "UPSELL_SERVING": str(tmp_path / "serving.duckdb"),
+        "UPSELL_MODEL_DIR": str(tmp_path / "models"),
     }
     # as `make dev` does: the instance settings first
     subprocess.run([sys.executable, "-m", "orchestration.pipeline"], cwd=ROOT, env=env, check=True)
     assert "PooledSqliteEventLogStorage" in (tmp_path / "dagster.yaml").read_text()
+    # a run started from the command line (it fails at once: the landing zone is empty)
+    (tmp_path / "landing").mkdir()
+    cli_run = [sys.executable, "-m", "orchestration.cli", "run"]
+    subprocess.run(cli_run, cwd=ROOT, env=env, capture_output=True, timeout=600)
     dagster = Path(sys.executable).parent / "dagster"
     process = subprocess.Popen(
         [str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
@@ -64,6 +81,8 @@ def test_dagster_dev_serves_the_asset_graph(tmp_path):
         for expected in ("raw/crm_accounts", "marts/fct_mrr_movements", "ml/propensity_model",
                          "ml/propensity_scores", "serving/bi_duckdb"):  # fmt: skip
             assert expected in assets
+        runs = _graphql(port, JOB_RUNS)["pipelineRunsOrError"]["results"]
+        assert len(runs) == 1, runs
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
