@@ -134,6 +134,16 @@ def test_the_reporting_currency_at_another_rate_names_both_currencies(con):
     assert "UPSELL_REPORTING_CURRENCY=EUR" in line
 
 
+def test_the_reporting_currency_off_1_with_no_other_at_1_is_refused(con):
+    _rates(con, ("2025-01-01", "USD", "1.08"), ("2025-01-01", "GBP", "1.25"))
+    line = currency_mismatch(con, "USD")
+    assert line == (
+        "UPSELL_REPORTING_CURRENCY is USD but ref_fx_rates converts into another currency: it "
+        "lists USD at 1.08 on 2025-01-01; set UPSELL_REPORTING_CURRENCY to the currency its "
+        "rates convert into or send rates into USD (with USD at 1)"
+    )
+
+
 def test_another_currency_at_exactly_1_with_the_reporting_one_unlisted_is_refused(con):
     _rates(con, ("2025-01-01", "EUR", "1"), ("2025-01-01", "GBP", "1.17"))
     line = currency_mismatch(con, "USD")

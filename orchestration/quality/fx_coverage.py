@@ -109,7 +109,11 @@ def currency_mismatch(con: duckdb.DuckDBPyConnection, reporting: str) -> str | N
         if listed
         else f"lists {base} at exactly 1 on every date and {reporting} not at all"
     )
-    fix = f"UPSELL_REPORTING_CURRENCY={at_one[0]}" if at_one else "the reporting currency"
+    fix = (
+        f"UPSELL_REPORTING_CURRENCY={at_one[0]}"
+        if at_one
+        else "UPSELL_REPORTING_CURRENCY to the currency its rates convert into"
+    )
     return (
         f"UPSELL_REPORTING_CURRENCY is {reporting} but ref_fx_rates converts into {base}: it "
         f"{why}; set {fix} or send rates into {reporting} (with {reporting} at 1)"
