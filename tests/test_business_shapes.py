@@ -100,6 +100,24 @@ SAAS = {
     ],
 }
 REPORTING_AT_1 = [{"rate_date": "2026-01-01", "currency": "EUR", "rate_to_reporting": "1"}]
+# The same company with a customer in USD from February, and an FX file that lists only USD:
+# 0.90 until 0.80 from 15 March, so A3's 10 USD are 9 EUR in February and 8 in March.
+WITH_USD = SAAS | {
+    "crm_accounts": _accounts("A1", "A2", "A3"),
+    "sub_plans": [*SAAS["sub_plans"], _plan("P3", 1, "10.00", currency="USD")],
+    "sub_subscription_events": [
+        *SAAS["sub_subscription_events"],
+        _event("E5", "S3", "A3", "created", "2026-02-01", "P3", 1),
+    ],
+    "sub_invoices": [
+        *SAAS["sub_invoices"],
+        _invoice("I4", "S3", "A3", "2026-02-01", "10.00", currency="USD"),
+    ],
+    "ref_fx_rates": [
+        {"rate_date": "2026-01-01", "currency": "USD", "rate_to_reporting": "0.90"},
+        {"rate_date": "2026-03-15", "currency": "USD", "rate_to_reporting": "0.80"},
+    ],
+}
 
 
 def _order(order_id, account, day, total, status="completed") -> dict:
@@ -259,6 +277,11 @@ def saas_with_fx(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def saas_usd(tmp_path_factory):
+    return run(tmp_path_factory.mktemp("saas_usd"), WITH_USD)
+
+
+@pytest.fixture(scope="module")
 def shop(tmp_path_factory):
     return run(tmp_path_factory.mktemp("shop"), SHOP)
 
@@ -297,6 +320,26 @@ def test_an_fx_file_listing_only_the_reporting_currency_changes_nothing(saas, sa
         columns = "* EXCLUDE (model_version)" if mart == "customer_360" else "*"
         sql = f"SELECT {columns} FROM marts.{mart} ORDER BY ALL"
         assert query(without, sql) == query(with_fx, sql) != []
+
+
+def test_an_fx_file_listing_only_foreign_currencies_converts_them_and_not_the_reporting_one(
+    saas_usd,
+):
+    result, warehouse = saas_usd
+    assert result.success, failed_dbt_tests(result)
+    kpis = query(
+        warehouse,
+        "SELECT month::VARCHAR, mrr, new_mrr, churned_mrr, fx_adjustment_mrr "
+        "FROM marts.kpi_saas_monthly ORDER BY month",
+    )
+    assert kpis == [
+        ("2026-01-01", Decimal("30.00"), Decimal("30.00"), 0, 0),
+        ("2026-02-01", Decimal("69.00"), Decimal("9.00"), 0, 0),
+        ("2026-03-01", Decimal("58.00"), 0, Decimal("10.00"), Decimal("-1.00")),
+    ]
+    assert query(
+        warehouse, "SELECT account_id, lifetime_revenue FROM marts.customer_360 ORDER BY 1"
+    ) == [("A1", Decimal("70.00")), ("A2", 0), ("A3", Decimal("9.00"))]
 
 
 def test_a_web_shop_without_subscriptions_or_fx_builds_every_order_month(shop):
