@@ -24,6 +24,7 @@ class Warehouse(dg.ConfigurableResource):
     model_dir: str = "models"
     memory_limit: str = "8GB"  # DuckDB's limit per process before it spills to disk
     serving: str = ""  # the file BI tools read; default: serving.duckdb beside the warehouse
+    reporting_currency: str = "EUR"  # what ref_fx_rates must convert into (fx_coverage check)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Warehouse:
@@ -34,6 +35,7 @@ class Warehouse(dg.ConfigurableResource):
             model_dir=str(settings.model_dir),
             serving=str(settings.serving),
             memory_limit=settings.duckdb_memory_limit,
+            reporting_currency=settings.reporting_currency,
         )
 
     @property

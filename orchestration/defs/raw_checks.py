@@ -82,3 +82,25 @@ def _describe(errors: list[dict], warnings: list[dict]) -> str:
         else:
             parts.append(f"{f['expectation']}: {f['observed']}")
     return "; ".join(parts)[:1000]
+
+
+@dg.asset_check(
+    asset=raw_key("ref_fx_rates"),
+    name="fx_coverage",
+    blocking=True,
+    description="Every order, paid invoice and plan price has a rate into the reporting currency "
+    "(UPSELL_REPORTING_CURRENCY, at 1 whether listed or not) on or before its date, and the "
+    "table's rates convert into that currency.",
+)
+def fx_coverage(warehouse: Warehouse) -> dg.AssetCheckResult:
+    from orchestration.quality.fx_coverage import fx_problems
+
+    reporting = warehouse.reporting_currency
+    with warehouse.connect(read_only=True) as con:
+        problems = fx_problems(con, reporting)
+    return dg.AssetCheckResult(
+        passed=not problems,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description="; ".join(problems) or f"every amount converts into {reporting}",
+        metadata={"reporting_currency": reporting, "problems": len(problems)},
+    )

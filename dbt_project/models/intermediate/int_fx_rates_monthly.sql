@@ -1,5 +1,7 @@
--- One rate per currency and month: the latest rate on or before the month's rate date.
--- The reporting currency always converts at 1.
+-- One rate per currency and month: the latest rate on or before the month's rate date. The
+-- reporting currency converts at 1 every month, listed in the table or not.
+{%- set reporting = "'" ~ var("reporting_currency") ~ "'" %}
+
 with candidates as (
     select
         months.month,
@@ -11,12 +13,14 @@ with candidates as (
     from {{ ref('int_months') }} as months
     inner join {{ ref('stg_ref__fx_rates') }} as rates
         on rates.rate_date <= months.rate_date
+        and rates.currency != {{ reporting }}
 )
 
-select
-    month,
-    currency,
-    case when currency = '{{ var("reporting_currency") }}' then 1 else rate_to_reporting end
-        as rate_to_reporting
+select month, currency, rate_to_reporting
 from candidates
 where recency = 1
+
+union all
+
+select month, {{ reporting }} as currency, cast(1 as decimal(18, 8)) as rate_to_reporting
+from {{ ref('int_months') }}

@@ -1,11 +1,28 @@
--- The month spine: from the first subscription event's month to the month of the latest
--- delivery. Each month is measured at the end of its last day; the current month is measured
--- at the end of the latest delivery's date (month to date).
-with bounds as (
+-- The month spine: from the first month of any monthly reported data (subscription events,
+-- web-shop orders, survey responses) to the month of the latest delivery; with none of them,
+-- only that month. Each month is measured at the end of its last day; the current month is
+-- measured at the end of the latest delivery's date (month to date). A monthly KPI mart keeps
+-- the months from its own data's first month (none without data).
+with dated as (
+    select min(effective_at) as first_at from {{ ref('stg_sub__subscription_events') }}
+    union all
+    select min(ordered_at) from {{ ref('stg_shop__orders') }}
+    union all
+    select min(responded_at) from {{ ref('stg_crm__survey_responses') }}
+),
+
+latest_delivery as (
+    select max(delivery_date) as as_of_date from {{ source('raw', '_deliveries') }}
+),
+
+bounds as (
     select
-        {{ dbt.date_trunc('month', 'min(effective_at)') }} as first_month,
-        (select max(delivery_date) from {{ source('raw', '_deliveries') }}) as as_of_date
-    from {{ ref('stg_sub__subscription_events') }}
+        coalesce(
+            cast({{ dbt.date_trunc('month', '(select min(first_at) from dated)') }} as date),
+            cast({{ dbt.date_trunc('month', 'as_of_date') }} as date)
+        ) as first_month,
+        as_of_date
+    from latest_delivery
 ),
 
 spine as (

@@ -81,7 +81,9 @@ select
     offers.sent_at,
     first_take.offer_id is not null as converted,
     first_take.converted_at,
-    cast(coalesce(first_take.revenue, 0) as decimal(18, 2)) as conversion_revenue
+    -- a take's revenue is null only without a rate: the not_null test catches it, not a 0
+    cast(case when first_take.offer_id is null then 0 else first_take.revenue end as decimal(18, 2))
+        as conversion_revenue
 from {{ ref('stg_crm__upsell_offers') }} as offers
 left join first_take
     on offers.offer_id = first_take.offer_id

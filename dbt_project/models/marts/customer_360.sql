@@ -131,12 +131,9 @@ activities as (
 ),
 
 invoices as (
-    select invoices.account_id, sum(cast(invoices.amount as decimal(38, 4)) * fx.rate_to_reporting) as paid_invoices
-    from {{ ref('stg_sub__invoices') }} as invoices
-    left join {{ ref('int_fx_rates_daily') }} as fx
-        on invoices.currency = fx.currency and cast(invoices.issued_at as date) = fx.rate_date
-    where invoices.status = 'paid'
-    group by invoices.account_id
+    select account_id, sum(amount_reporting) as paid_invoices
+    from {{ ref('int_paid_invoices') }}
+    group by account_id
 )
 
 select

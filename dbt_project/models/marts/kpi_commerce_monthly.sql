@@ -1,6 +1,6 @@
 {{ config(materialized='table') }}
 -- Monthly web-shop KPIs (metrics.md): only completed orders count; revenue at the rate of the
--- order date, in the reporting currency.
+-- order date, in the reporting currency. One row per month from the first order's month.
 with completed as (
     select * from {{ ref('int_orders') }} where is_completed
 ),
@@ -58,3 +58,5 @@ select
 from {{ ref('int_months') }} as months
 left join monthly on months.month = monthly.month
 left join cumulative on months.month = cumulative.month
+-- from the first order's month: none without orders
+where months.month >= (select min(order_month) from {{ ref('int_orders') }})

@@ -1,5 +1,6 @@
 {{ config(materialized='table') }}
--- Monthly SaaS KPIs, one row per month of the spine, every definition as in metrics.md.
+-- Monthly SaaS KPIs, one row per month of the spine from the first subscription event's month,
+-- every definition as in metrics.md.
 with movements as (
     select
         month,
@@ -61,6 +62,8 @@ months as (
         months.is_complete_month,
         {{ dbt.dateadd('month', -12, 'months.month') }} >= min(months.month) over () as has_12m_history
     from {{ ref('int_months') }} as months
+    -- from the first subscription's month: none without subscriptions
+    where months.month >= (select min(month) from {{ ref('int_account_mrr_monthly') }})
 ),
 
 joined as (

@@ -30,3 +30,5 @@ select
     100 * {{ divide('monthly.satisfied', 'monthly.csat_responses') }} as csat
 from {{ ref('int_months') }} as months
 left join monthly on months.month = monthly.month
+-- from the first response's month: none without survey responses
+where months.month >= (select min(month) from responses)
