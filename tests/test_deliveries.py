@@ -168,7 +168,18 @@ def test_a_table_sent_twice_or_as_a_folder_or_a_pipe_is_refused(landing, warehou
 # --- delivery folders ----------------------------------------------------------------------
 
 
-@given(st.text(alphabet="0123456789-W", max_size=12))
+def other_spellings(day: date) -> list[str]:
+    year, week, weekday = day.isocalendar()
+    return [day.strftime("%Y%m%d"), f"{year}-W{week:02d}-{weekday}", f"{year}W{week:02d}{weekday}"]
+
+
+FOLDER_NAMES = st.one_of(
+    st.text(alphabet="0123456789-W", max_size=12),
+    st.dates(min_value=date(1000, 1, 1)).flatmap(lambda d: st.sampled_from(other_spellings(d))),
+)
+
+
+@given(FOLDER_NAMES)
 def test_a_folder_is_dated_only_by_its_strict_yyyy_mm_dd_name(name):
     day = delivery_day(name)
     assert day is None or day.isoformat() == name  # one spelling per day, never two
@@ -177,7 +188,7 @@ def test_a_folder_is_dated_only_by_its_strict_yyyy_mm_dd_name(name):
 @given(st.dates(min_value=date(1000, 1, 1)))
 def test_every_real_day_in_its_iso_spelling_is_a_delivery_date(day):
     assert delivery_day(day.isoformat()) == day
-    assert delivery_day(day.strftime("%Y%m%d")) is None
+    assert all(delivery_day(name) is None for name in other_spellings(day))
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import dagster as dg
 
 from orchestration.contract import TABLES
 from orchestration.errors import UpsellError
-from orchestration.ingest.deliveries import find_deliveries
+from orchestration.ingest.deliveries import find_deliveries, listed
 from orchestration.ingest.loader import LandingFileError, LoadReport, load_landing_zone
 from orchestration.ingest.rules import VERSIONED
 from orchestration.quality import gx_suites
@@ -67,7 +67,7 @@ def _ignored_check(report: LoadReport, landing) -> dg.AssetCheckResult:
         check_name=NOTHING_IGNORED,
         passed=not ignored,
         severity=dg.AssetCheckSeverity.WARN,
-        description="; ".join(ignored) if ignored else "every landing path was taken",
+        description=f"not read: {listed(ignored, '; ')}" if ignored else "every path was taken",
         metadata={"landing_zone": str(landing), "ignored": ignored},
     )
 
@@ -151,7 +151,8 @@ def landing_zone_ingest(context: dg.AssetExecutionContext, warehouse: Warehouse)
     name="new_delivery_sensor",
     job_name="daily_refresh",
     minimum_interval_seconds=60,
-    description="Requests a run when a new complete delivery (with _SUCCESS) lands.",
+    description="Requests a run when a new complete delivery (with _SUCCESS) lands, or when the "
+    "landing zone holds what a load refuses (that run fails saying what and why).",
 )
 def new_delivery_sensor(context: dg.SensorEvaluationContext, warehouse: Warehouse):
     try:

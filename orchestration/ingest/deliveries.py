@@ -266,9 +266,9 @@ def holds_deliveries(folder: Path) -> bool:
     return folder.is_dir() and any(delivery_day(p.name) for p in folder.iterdir() if p.is_dir())
 
 
-def listed(names: list[str] | tuple[str, ...]) -> str:
+def listed(names: list[str] | tuple[str, ...], sep: str = ", ") -> str:
     """``a, b and c`` (the first few, then how many more)."""
     names = list(names)
     if len(names) > SHOWN:
-        return f"{', '.join(names[:SHOWN])} and {len(names) - SHOWN} more"
-    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
+        return f"{sep.join(names[:SHOWN])} and {len(names) - SHOWN} more"
+    return " and ".join([sep.join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
