@@ -174,7 +174,7 @@ def other_spellings(day: date) -> list[str]:
 
 
 FOLDER_NAMES = st.one_of(
-    st.text(alphabet="0123456789-W", max_size=12),
+    st.text(alphabet="0123456789-W\n\u0663\uff12", max_size=12),
     st.dates(min_value=date(1000, 1, 1)).flatmap(lambda d: st.sampled_from(other_spellings(d))),
 )
 

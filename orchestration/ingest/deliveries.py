@@ -17,7 +17,7 @@ from pathlib import Path
 from orchestration.contract import FORMATS, SUCCESS_MARKER, TABLES
 from orchestration.errors import UpsellError
 
-DATE_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATE_NAME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits, no trailing newline
 # A delivery is named by its exporter's local day. The earliest clock on Earth (UTC+14) is
 # 14 hours ahead of UTC: a later day is in the future everywhere.
 EARLIEST_CLOCK = timedelta(hours=14)
@@ -100,7 +100,7 @@ def latest_possible_day(now: datetime) -> date:
 def delivery_day(name: str) -> date | None:
     """The day a folder name gives, only in the strict YYYY-MM-DD form: a second spelling
     (20260301) would make one date two deliveries."""
-    if not DATE_NAME.match(name):
+    if not DATE_NAME.fullmatch(name):
         return None
     try:
         return date.fromisoformat(name)
@@ -116,7 +116,7 @@ def undated_folder(folder: Path) -> Finding:
         other_spelling = None
     if other_spelling is not None:
         fix = f"if it is the delivery of {other_spelling}, rename it {other_spelling.isoformat()}"
-    elif DATE_NAME.match(folder.name):
+    elif DATE_NAME.fullmatch(folder.name):
         fix = f"{folder.name} is not a valid date; rename it to the delivery's date"
     else:
         fix = "if it is a delivery, rename it to its date"
