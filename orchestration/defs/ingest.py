@@ -1,6 +1,7 @@
 """Ingestion: one Dagster asset per raw table, loaded together delivery by delivery."""
 
 import hashlib
+from pathlib import Path
 
 import dagster as dg
 
@@ -60,7 +61,7 @@ RAW_SPECS = (
 )
 
 
-def _ignored_check(report: LoadReport, landing) -> dg.AssetCheckResult:
+def _ignored_check(report: LoadReport, landing: Path) -> dg.AssetCheckResult:
     """A warning naming each landing path this run did not take, and why."""
     ignored = [f"{f.where(landing)}: {f.why}" for f in report.ignored]
     return dg.AssetCheckResult(
@@ -161,8 +162,9 @@ def new_delivery_sensor(context: dg.SensorEvaluationContext, warehouse: Warehous
         return dg.SkipReason(str(exc))
     if landing.refused:
         # A run says why in its failure; the cursor stays, so the fixed delivery is requested.
-        reasons = "\n".join(str(r) for r in landing.refused)
-        digest = hashlib.sha256(reasons.encode()).hexdigest()[:16]
+        # One run per set of refused paths (a future date's wording changes every day).
+        paths = "\n".join(str(r.path) for r in landing.refused)
+        digest = hashlib.sha256(paths.encode()).hexdigest()[:16]
         return dg.RunRequest(run_key=f"refused-{digest}", tags={"upsell/refused": "true"})
     latest_seen = context.cursor or ""
     complete = [d for d in landing.deliveries if d.complete]
