@@ -457,3 +457,23 @@ def test_the_sensor_asks_for_a_run_that_says_why_and_keeps_the_fixed_delivery_du
         (bad / "crm_accounts.csv.gz").rename(bad / "crm_accounts.csv")
         request, ctx = _sense(landing, instance, cursor="2026-10-30")
         assert request.run_key == f"delivery-{DAY}" and ctx.cursor == DAY
+
+
+def test_the_sensor_asks_once_about_a_future_delivery_however_many_days_pass(landing, monkeypatch):
+    from orchestration.ingest import deliveries
+
+    deliver(landing, DAY)
+    deliver(landing, "2099-01-01")
+    keys = set()
+    with dg.instance_for_test() as instance:
+        for days in (0, 1, 30):
+            clock = NOW + timedelta(days=days)
+            monkeypatch.setattr(
+                deliveries, "datetime", type("Clock", (), {"now": lambda tz, at=clock: at})
+            )
+            request, _ = _sense(landing, instance, cursor=DAY)
+            keys.add(request.run_key)
+            assert f"(at most {latest_possible_day(clock)})" in str(
+                find_deliveries(landing, clock).refused[0]
+            )
+    assert len(keys) == 1 and keys.pop().startswith("refused-")
