@@ -1,15 +1,20 @@
 """Ingestion: one Dagster asset per raw table, loaded together delivery by delivery."""
 
+import hashlib
+from pathlib import Path
+
 import dagster as dg
 
 from orchestration.contract import TABLES
-from orchestration.ingest.deliveries import find_deliveries
-from orchestration.ingest.loader import LandingFileError, load_landing_zone
+from orchestration.errors import UpsellError
+from orchestration.ingest.deliveries import find_deliveries, listed
+from orchestration.ingest.loader import LandingFileError, LoadReport, load_landing_zone
 from orchestration.ingest.rules import VERSIONED
 from orchestration.quality import gx_suites
 from orchestration.resources import WAREHOUSE_POOL, Warehouse
 
 OWNER = "team:data-engineering"
+NOTHING_IGNORED = "nothing_ignored"
 
 
 def raw_key(table: str) -> dg.AssetKey:
@@ -56,6 +61,18 @@ RAW_SPECS = (
 )
 
 
+def _ignored_check(report: LoadReport, landing: Path) -> dg.AssetCheckResult:
+    """A warning naming each landing path this run did not take, and why."""
+    ignored = [f"{f.where(landing)}: {f.why}" for f in report.ignored]
+    return dg.AssetCheckResult(
+        check_name=NOTHING_IGNORED,
+        passed=not ignored,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=f"not read: {listed(ignored, '; ')}" if ignored else "every path was taken",
+        metadata={"landing_zone": str(landing), "ignored": ignored},
+    )
+
+
 def _preview(con, table: str) -> str:
     frame = con.execute(f"SELECT * FROM raw.{table} ORDER BY _line LIMIT 5").df()
     pii = [c.name for c in TABLES[table].columns if c.pii]
@@ -69,6 +86,14 @@ def _preview(con, table: str) -> str:
     pool=WAREHOUSE_POOL,
     description="Load every complete, not yet loaded delivery of the landing zone into `raw`, "
     "each delivery in one transaction.",
+    check_specs=[
+        dg.AssetCheckSpec(
+            NOTHING_IGNORED,
+            asset=raw_key("_deliveries"),
+            description="Warns, naming each path and why, when this run left something in the "
+            "landing zone unread (a stray file or folder, a delivery without _SUCCESS yet).",
+        )
+    ],
 )
 def landing_zone_ingest(context: dg.AssetExecutionContext, warehouse: Warehouse):
     run_id = context.run.run_id
@@ -119,6 +144,7 @@ def landing_zone_ingest(context: dg.AssetExecutionContext, warehouse: Warehouse)
                 "latest_delivery": str(delivered[1]),
                 "deliveries_loaded": [d.isoformat() for d in report.loaded],
             },
+            check_results=[_ignored_check(report, warehouse.landing)],
         )
 
 
@@ -126,11 +152,22 @@ def landing_zone_ingest(context: dg.AssetExecutionContext, warehouse: Warehouse)
     name="new_delivery_sensor",
     job_name="daily_refresh",
     minimum_interval_seconds=60,
-    description="Requests a run when a new complete delivery (with _SUCCESS) lands.",
+    description="Requests a run when a new complete delivery (with _SUCCESS) lands, or when the "
+    "landing zone holds what a load refuses (that run fails saying what and why).",
 )
 def new_delivery_sensor(context: dg.SensorEvaluationContext, warehouse: Warehouse):
+    try:
+        landing = find_deliveries(warehouse.landing)
+    except UpsellError as exc:
+        return dg.SkipReason(str(exc))
+    if landing.refused:
+        # A run says why in its failure; the cursor stays, so the fixed delivery is requested.
+        # One run per set of refused paths (a future date's wording changes every day).
+        paths = "\n".join(str(r.path) for r in landing.refused)
+        digest = hashlib.sha256(paths.encode()).hexdigest()[:16]
+        return dg.RunRequest(run_key=f"refused-{digest}", tags={"upsell/refused": "true"})
     latest_seen = context.cursor or ""
-    complete = [d for d in find_deliveries(warehouse.landing) if d.complete]
+    complete = [d for d in landing.deliveries if d.complete]
     new = [d for d in complete if d.day.isoformat() > latest_seen]
     if not new:
         return dg.SkipReason(f"no complete delivery after {latest_seen or 'none'}")

@@ -22,7 +22,14 @@ import duckdb
 from orchestration.contract import TABLES
 from orchestration.errors import UpsellError
 from orchestration.ingest import rules
-from orchestration.ingest.deliveries import Delivery, find_deliveries
+from orchestration.ingest.deliveries import (
+    Delivery,
+    Finding,
+    Landing,
+    find_deliveries,
+    nothing_to_load,
+    refusal_message,
+)
 from orchestration.ingest.files import LandingFileError, checksum, read_file
 from orchestration.ingest.rules import VERSIONED, q
 
@@ -51,6 +58,7 @@ class LoadReport:
     skipped_incomplete: list[date] = field(default_factory=list)
     already_loaded: list[date] = field(default_factory=list)
     tables: list[tuple[date, TableLoad]] = field(default_factory=list)
+    ignored: list[Finding] = field(default_factory=list)  # not taken this run, and why
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -217,27 +225,63 @@ def _apply(con, table: str, columns: str) -> int:
     return applied
 
 
+def loaded_deliveries(con: duckdb.DuckDBPyConnection) -> dict[date, str]:
+    """Each delivery loaded so far, with its content fingerprint (none in a new warehouse)."""
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' "
+        "AND table_name = '_deliveries'"
+    ).fetchone()[0]
+    if not exists:
+        return {}
+    return dict(con.execute("SELECT delivery_date, fingerprint FROM raw._deliveries").fetchall())
+
+
+def checked_landing(landing: Path, done: dict[date, str]) -> Landing:
+    """The landing zone's deliveries; ``LandingFileError`` for what cannot be taken safely,
+    and for a first run that finds no complete delivery (a landing directory set wrong)."""
+    found = find_deliveries(landing)
+    if found.refused:
+        raise LandingFileError(refusal_message(found))
+    if not done and not any(d.complete for d in found.deliveries):
+        raise LandingFileError(nothing_to_load(found))
+    return found
+
+
+def pending_deliveries(con: duckdb.DuckDBPyConnection, landing: Path) -> list[Delivery]:
+    """The complete deliveries a load would take, oldest first, without loading anything;
+    ``LandingFileError`` as the load would raise it."""
+    done = loaded_deliveries(con)
+    found = checked_landing(landing, done)
+    return [d for d in found.deliveries if d.complete and d.day not in done]
+
+
 def load_landing_zone(con: duckdb.DuckDBPyConnection, landing: Path, run_id: str) -> LoadReport:
-    """Load every complete delivery not loaded yet, oldest first; stop at the first bad one."""
+    """Load every complete delivery not loaded yet, oldest first; stop at the first bad one.
+
+    What cannot be taken safely (a refused path, a loaded delivery changed since) stops the
+    load before anything is written."""
     ensure_raw_schema(con)
     remove_stale_spills(con)
-    done = dict(con.execute("SELECT delivery_date, fingerprint FROM raw._deliveries").fetchall())
-    report = LoadReport()
-    for delivery in find_deliveries(landing):
+    done = loaded_deliveries(con)
+    found = checked_landing(landing, done)
+    report = LoadReport(ignored=list(found.ignored))
+    pending = []
+    for delivery in found.deliveries:
         if not delivery.complete:
             report.skipped_incomplete.append(delivery.day)
-            continue
-        fp = fingerprint(delivery)
-        if delivery.day in done:
-            if done[delivery.day] != fp:
+        elif delivery.day in done:
+            if done[delivery.day] != fingerprint(delivery):
                 raise LandingFileError(
                     f"delivery {delivery.day} was loaded before with other files; a loaded "
                     "delivery is never reloaded: send corrections in a new delivery"
                 )
             report.already_loaded.append(delivery.day)
-            continue
+        else:
+            pending.append(delivery)
+            report.ignored.extend(delivery.ignored)
+    for delivery in pending:
         try:
-            tables = load_delivery(con, delivery, run_id, fp)
+            tables = load_delivery(con, delivery, run_id, fingerprint(delivery))
         except LandingFileError as exc:
             raise LandingFileError(f"delivery {delivery.day} rejected: {exc}") from None
         report.loaded.append(delivery.day)
