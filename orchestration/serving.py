@@ -133,9 +133,10 @@ def unpublished_deliveries(landing: Path, serving: Path) -> tuple[list[date], st
     """Complete deliveries of ``landing`` that the serving file does not hold yet, and a
     sentence saying so when there are none (for a run that has nothing to do)."""
     published = published_deliveries(serving)
-    deliveries = find_deliveries(landing)
+    found = find_deliveries(landing)
+    deliveries = found.deliveries
     complete = [d.day for d in deliveries if d.complete]
-    if published is None:
+    if published is None or found.refused:  # the run says what it refuses, and why
         return complete, ""
     new = [day for day in complete if day not in published]
     if new or not complete:
