@@ -18,7 +18,6 @@ import csv
 import hashlib
 import io
 import json
-import re
 import sys
 from dataclasses import dataclass
 from decimal import Decimal
@@ -198,10 +197,10 @@ LARGE_BLOCK_BYTES = 1 << 26
 PARSE = pacsv.ParseOptions(
     delimiter=",", quote_char='"', double_quote=True, escape_char=False, newlines_in_values=True
 )
-# A quote with neither a delimiter nor another quote on either side: text after a closing
-# quote ("x"y), or a quote inside an unquoted value. pyarrow reads the first as xy, bending
-# it, so both are refused (RFC 4180 allows a quote only doubled, inside a quoted value).
-LONE_QUOTE = re.compile(rb'[^,\r\n"]"[^,\r\n"]')
+# What may stand beside a quote. A quote with none of these on either side is text after a
+# closing quote ("x"y) or a quote inside an unquoted value; pyarrow reads the first as xy,
+# bending it, so both are refused (RFC 4180 allows a quote only doubled, in a quoted value).
+QUOTE_NEIGHBOURS = np.frombuffer(b',\r\n"', np.uint8)
 
 
 def _header(path: Path) -> list[str]:
@@ -233,12 +232,8 @@ def _read_csv(path: Path, spill: Path) -> tuple[list[str], int, int]:
     check_names(path, header)
     names = [_position(i) for i in range(len(header))]
     physical, lone_quote = _scan_lines(path)
-    if lone_quote:
-        raise LandingFileError(
-            f"{_where(path)} line {lone_quote}: a quote inside a value, or text after a "
-            "closing quote; quote the whole value and double any quote inside it"
-        )
     if physical == 0:  # the header alone, with or without its line break
+        _refuse_lone_quote(path, lone_quote)
         schema = pa.schema([pa.field(n, pa.string()) for n in [*names, LINE]])
         pq.write_table(schema.empty_table(), spill)
         return header, 0, 0
@@ -260,7 +255,18 @@ def _read_csv(path: Path, spill: Path) -> tuple[list[str], int, int]:
             else f"{_where(path)}: {physical} data lines but {records} records and {breaks} "
             "line breaks inside values; export it again as RFC 4180 CSV"
         )
+    _refuse_lone_quote(path, lone_quote)
     return header, physical, records
+
+
+def _refuse_lone_quote(path: Path, line: int | None) -> None:
+    """Named only once the file has parsed: in bytes that are not CSV text (not UTF-8, say)
+    quotes are anywhere, and what is wrong there is said by the reader."""
+    if line:
+        raise LandingFileError(
+            f"{_where(path)} line {line}: a quote inside a value, or text after a closing "
+            "quote; quote the whole value and double any quote inside it"
+        )
 
 
 def _broken_csv(path: Path, width: int, exc: Exception) -> LandingFileError:
@@ -313,14 +319,25 @@ def _scan_lines(path: Path) -> tuple[int, int | None]:
     count, last, tail, lone = 0, b"", b"\n", None  # the file's start acts as a line start
     with path.open("rb") as f:
         while chunk := f.read(BLOCK_BYTES):
-            seen = chunk.removeprefix(codecs.BOM_UTF8) if not last else chunk
-            if lone is None and (found := LONE_QUOTE.search(tail + seen)):
-                lone = count - tail.count(b"\n") + (tail + seen)[: found.start()].count(b"\n")
-                lone += 1
+            window = tail + (chunk.removeprefix(codecs.BOM_UTF8) if not last else chunk)
+            if lone is None and (found := _lone_quote(window)) is not None:
+                lone = count - tail.count(b"\n") + window[:found].count(b"\n") + 1
             count += chunk.count(b"\n")
-            last, tail = chunk[-1:], chunk[-2:]
+            last, tail = chunk[-1:], window[-2:]
     lines = count + (0 if last == b"\n" else 1)
     return lines - 1, lone
+
+
+def _lone_quote(window: bytes) -> int | None:
+    """Offset of the first quote inside ``window`` (not at either end) with neither a
+    delimiter, a line end nor another quote on either side (vectorised: files are large)."""
+    data = np.frombuffer(window, np.uint8)
+    quotes = np.flatnonzero(data[1:-1] == ord('"')) + 1
+    lone = ~np.isin(data[quotes - 1], QUOTE_NEIGHBOURS) & ~np.isin(
+        data[quotes + 1], QUOTE_NEIGHBOURS
+    )
+    hits = quotes[lone]
+    return int(hits[0]) if hits.size else None
 
 
 def check_names(path: Path, names: list[str]) -> None:

@@ -132,10 +132,16 @@ def parse(col: Column, expr: str) -> str:
     plain = INTEGER if col.type == "integer" else decimal_pattern(SCALE[col.type])
     # Scientific notation is taken when the column holds its value exactly: the number read
     # as the column's type and read as a double are the same double.
+    # The plain spelling of an integer is checked first by writing it back: as fast as a
+    # cast, where a pattern costs twice as much on 25 M rows of usage.
+    cast = f"TRY_CAST({expr} AS {kind})"
+    canonical = (
+        f"WHEN CAST({cast} AS VARCHAR) = {expr} THEN {cast} " if col.type == "integer" else ""
+    )
     return (
-        f"(CASE WHEN {matches(expr, plain)} THEN TRY_CAST({expr} AS {kind}) "
-        f"WHEN {matches(expr, SCIENTIFIC)} AND CAST(TRY_CAST({expr} AS {kind}) AS DOUBLE) = "
-        f"TRY_CAST({expr} AS DOUBLE) THEN TRY_CAST({expr} AS {kind}) END)"
+        f"(CASE {canonical}WHEN {matches(expr, plain)} THEN {cast} "
+        f"WHEN {matches(expr, SCIENTIFIC)} AND CAST({cast} AS DOUBLE) = "
+        f"TRY_CAST({expr} AS DOUBLE) THEN {cast} END)"
     )
 
 
@@ -189,6 +195,11 @@ MANIFEST_SQL = [
 ]
 
 
+def typed(col: Column) -> str:
+    """The column's typed value in the reason rules, parsed once per row (``reasoned``)."""
+    return "_typed_" + col.name if col.type != "string" else q(col.name)
+
+
 def _reason_cases(table: Table) -> list[tuple[str, str]]:
     """(condition, message) pairs in order of precedence: the first that holds is the reason."""
     cases = []
@@ -207,11 +218,7 @@ def _reason_cases(table: Table) -> list[tuple[str, str]]:
     for col in table.columns:
         if col.type != "string" or col.code:
             pattern, words = CODES[col.code] if col.code else ("", TYPE_WORDS[col.type])
-            bad = (
-                f"NOT {matches(q(col.name), pattern)}"
-                if col.code
-                else (f"{parse(col, q(col.name))} IS NULL")
-            )
+            bad = f"NOT {matches(q(col.name), pattern)}" if col.code else (f"{typed(col)} IS NULL")
             cases.append(
                 (
                     f"{q(col.name)} IS NOT NULL AND {bad}",
@@ -242,7 +249,7 @@ def _reason_cases(table: Table) -> list[tuple[str, str]]:
                 )
             )
     for col in table.columns:
-        value = parse(col, q(col.name))
+        value = typed(col)
         if col.type == "rate":
             cases.append(
                 (f"{value} <= 0", f"'out_of_range: {col.name} ' || {q(col.name)} || ' <= 0'")
@@ -293,6 +300,9 @@ def bad_rows_sql(table: Table, extras: tuple[str, ...]) -> str:
     text = ", ".join(q(c.name) for c in table.columns)
     keys = ", ".join(q(k) for k in table.key)
     same_key = " AND ".join(f"i.{q(k)} IS NOT DISTINCT FROM d.{q(k)}" for k in table.key)
+    typed_columns = "".join(
+        f"{parse(c, 'i.' + q(c.name))} AS {typed(c)}, " for c in table.columns if c.type != "string"
+    )
     # Grouping every key of a large file cost 4x sorting their 64-bit hashes (25 M usage rows
     # on a busy machine: 16 s against 3.8 s). Equal keys have equal hashes, so counting exactly
     # only the keys whose hash repeats finds every duplicate; a collision only adds a key.
@@ -308,7 +318,7 @@ def bad_rows_sql(table: Table, extras: tuple[str, ...]) -> str:
             WHERE hash({keys}) IN (SELECT _hash FROM repeated)
             GROUP BY ALL HAVING count(*) > 1
         ), reasoned AS (
-            SELECT i.*, coalesce(d._copies, 1) AS _copies
+            SELECT i.*, {typed_columns}coalesce(d._copies, 1) AS _copies
             FROM incoming i LEFT JOIN dupes d ON {same_key}
         ), bad AS (
             SELECT *, {reason} AS _reason FROM reasoned o
