@@ -225,7 +225,7 @@ def _reason_cases(table: Table) -> list[tuple[str, str]]:
     for col in table.columns:
         if col.type != "string" or col.code:
             pattern, words = CODES[col.code] if col.code else ("", TYPE_WORDS[col.type])
-            bad = f"NOT {matches(q(col.name), pattern)}" if col.code else (f"{typed(col)} IS NULL")
+            bad = f"NOT {matches(q(col.name), pattern)}" if col.code else f"{typed(col)} IS NULL"
             cases.append(
                 (
                     f"{q(col.name)} IS NOT NULL AND {bad}",
