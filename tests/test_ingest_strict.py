@@ -628,3 +628,18 @@ def test_any_file_loads_reconciled_or_is_refused_in_one_line(tmp_path_factory, b
         assert stored == load.input_records
     finally:
         con.close()
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["rate_date", "currency", "rate_to_reporting", "currency"], "column 4: the column name"),
+        (["rate_date", "currency", "rate_to_reporting", ""], "column 4: the column has no name"),
+    ],
+)
+def test_a_parquet_file_with_a_nameless_or_repeated_column_is_refused(tmp_path, names, expected):
+    columns = [pa.array(["2026-01-01"]), pa.array(["USD"]), pa.array(["1"]), pa.array(["x"])]
+    content = io.BytesIO()
+    pq.write_table(pa.Table.from_arrays(columns, names=names), content)
+    message = _refusal(tmp_path, {"ref_fx_rates.parquet": content.getvalue()})
+    assert f"{DAY}/ref_fx_rates.parquet {expected}" in message, message
