@@ -1,4 +1,4 @@
-"""The landing-zone contract (``shared/spec/landing_zone.md``) as data.
+"""The landing-zone contract (README, "Pointing it at your own exports") as data.
 
 One definition serves the generator that writes the landing zone, the loader that reads it and
 the Great Expectations suites that check it, so the three cannot drift apart.
@@ -19,6 +19,7 @@ class Column:
     max: float | None = None
     references: str | None = None  # "table.column" of the parent key
     pii: bool = False
+    code: str | None = None  # a string column holding codes of a standard, e.g. "currency"
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,10 @@ class Table:
 
 def _s(name: str, **kw) -> Column:
     return Column(name, "string", **kw)
+
+
+def _currency(name: str, **kw) -> Column:
+    return Column(name, "string", code="currency", **kw)
 
 
 def _ts(name: str, **kw) -> Column:
@@ -74,7 +79,7 @@ TABLES: dict[str, Table] = {
                 _s("country"),
                 _s("segment", enum=("smb", "mid_market", "enterprise")),
                 _int("employee_count"),
-                _s("billing_currency"),
+                _currency("billing_currency"),
                 _ts("created_at"),
                 _ts("updated_at"),
             ),
@@ -102,7 +107,7 @@ TABLES: dict[str, Table] = {
                 _s("opportunity_type", enum=("new_business", "upsell", "cross_sell", "renewal")),
                 _s("stage", enum=("open", "closed_won", "closed_lost")),
                 _money("amount"),
-                _s("currency"),
+                _currency("currency"),
                 _ts("created_at"),
                 _ts("closed_at", nullable=True),
                 _ts("updated_at"),
@@ -165,7 +170,7 @@ TABLES: dict[str, Table] = {
                 _s("plan_name"),
                 _int("tier", min=1),
                 _int("billing_interval_months", min=1, max=12),
-                _s("currency"),
+                _currency("currency"),
                 _money("unit_price"),
             ),
         ),
@@ -204,7 +209,7 @@ TABLES: dict[str, Table] = {
                 _ts("issued_at"),
                 _ts("due_at"),
                 _money("amount"),
-                _s("currency"),
+                _currency("currency"),
                 _s("status", enum=("paid", "open", "void", "uncollectible")),
                 _ts("paid_at", nullable=True),
             ),
@@ -217,7 +222,7 @@ TABLES: dict[str, Table] = {
                 _s("product_name"),
                 _s("category"),
                 Column("is_addon", "boolean"),
-                _s("currency"),
+                _currency("currency"),
                 _money("list_price"),
             ),
         ),
@@ -229,7 +234,7 @@ TABLES: dict[str, Table] = {
                 _s("account_id", references=ACCOUNT_FK),
                 _ts("ordered_at"),
                 _s("status", enum=("completed", "cancelled", "refunded")),
-                _s("currency"),
+                _currency("currency"),
                 _money("order_total"),
                 _ts("updated_at"),
             ),
@@ -262,7 +267,7 @@ TABLES: dict[str, Table] = {
             ("rate_date", "currency"),
             (
                 Column("rate_date", "date"),
-                _s("currency"),
+                _currency("currency"),
                 Column("rate_to_reporting", "rate", min=0),
             ),
         ),
