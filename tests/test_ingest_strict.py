@@ -142,13 +142,13 @@ CASES = [
     ("ref_fx_rates", "rate_date", "2026-02-28 ", Q),
     ("ref_fx_rates", "rate_date", "20260228", Q),
     ("ref_fx_rates", "rate_date", "28.02.2026", Q),
-    # currency codes: ISO 4217, capitals
+    # currency codes: ISO 4217, compared and stored in capitals
     ("ref_fx_rates", "currency", "USD", "USD"),
-    ("ref_fx_rates", "currency", "usd", Q),
+    ("ref_fx_rates", "currency", "usd", "USD"),
     ("ref_fx_rates", "currency", "US", Q),
     ("ref_fx_rates", "currency", "USD ", Q),
-    ("shop_products", "currency", "eur", Q),
-    ("crm_accounts", "billing_currency", "Eur", Q),
+    ("shop_products", "currency", "eur", "EUR"),
+    ("crm_accounts", "billing_currency", "Eur", "EUR"),
     # keys: as written, but never with edge whitespace or control characters
     ("crm_accounts", "account_id", "A-1 b", "A-1 b"),
     ("crm_accounts", "account_id", " A1", Q),
@@ -389,6 +389,28 @@ def test_one_usage_key_spelled_twice_in_one_file_is_one_row(tmp_path):
     reconciled(con)
 
 
+@pytest.mark.parametrize("months, reason", [(1, None), (3, None), (6, None), (12, None),
+                                            (5, "out_of_range"), (7, "out_of_range")])  # fmt: skip
+def test_a_plan_bills_a_whole_number_of_times_a_year(tmp_path, months, reason):
+    header = "plan_id,plan_name,tier,billing_interval_months,currency,unit_price\n"
+    plans = header + f"P,Pro,1,{months},EUR,10\n"
+    landing = land(tmp_path, {"sub_plans.csv": plans.encode()})
+    con = connect(tmp_path / "w.duckdb")
+    load_landing_zone(con, landing, "run")
+    assert _reasons(con, "sub_plans") == ({} if reason is None else {2: reason})
+    reconciled(con)
+
+
+def test_a_currency_in_two_letter_cases_in_one_file_is_one_duplicated_key(tmp_path):
+    rates = "rate_date,currency,rate_to_reporting\n2026-02-28,usd,0.8\n2026-02-28,USD,0.9\n"
+    landing = land(tmp_path, {"ref_fx_rates.csv": rates.encode()})
+    con = connect(tmp_path / "w.duckdb")
+    load_landing_zone(con, landing, "run")
+    assert con.execute("SELECT count(*) FROM raw.ref_fx_rates").fetchone()[0] == 0
+    assert _reasons(con, "ref_fx_rates") == {2: "duplicate_key", 3: "duplicate_key"}
+    reconciled(con)
+
+
 def test_one_key_spelled_differently_in_a_later_delivery_does_not_add_a_row(tmp_path):
     rates = "rate_date,currency,rate_to_reporting\n"
     landing = land(
@@ -417,12 +439,13 @@ def test_one_key_spelled_differently_in_a_later_delivery_does_not_add_a_row(tmp_
     assert con.execute("SELECT usage_date, events FROM raw.usage_daily").fetchall() == [
         (date(2026, 2, 28), 3)
     ]
+    # `usd` is USD's key: the later delivery's rate replaces the first (a correction)
     assert con.execute(
         "SELECT rate_date, currency, rate_to_reporting FROM raw.ref_fx_rates"
-    ).fetchall() == [(date(2026, 2, 28), "USD", Decimal("0.9"))]
-    assert con.execute(
-        "SELECT count(*), count(DISTINCT upper(currency)) FROM raw.ref_fx_rates__quarantine"
-    ).fetchone() == (2, 1)
+    ).fetchall() == [(date(2026, 2, 28), "USD", Decimal("0.8"))]
+    assert con.execute("SELECT _reason_code FROM raw.ref_fx_rates__quarantine").fetchall() == [
+        ("unparseable",)
+    ]
     reconciled(con)
 
 

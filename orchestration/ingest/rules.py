@@ -25,8 +25,9 @@ with the reason), never rounded, trimmed or guessed into another value. Accepted
 - string: as written. A key may not start or end with whitespace nor hold a control
   character (``bad_key``): `` A1`` and ``A1`` would be two keys for one account. No text value
   may hold a NUL character (``control_character``): tools downstream cut text at NUL.
-- currency codes (``code="currency"``): three capital letters (ISO 4217), so ``usd`` is
-  refused rather than becoming a second key beside ``USD`` once staging compares codes.
+- currency codes (``code="currency"``): three letters (ISO 4217), stored in capitals: codes
+  are case-insensitive (Stripe writes ``usd``), so ``usd`` and ``USD`` are one currency and one
+  key, compared after that normalisation. Refused: ``US``, ``USD `` (a space is not a code).
 
 Parquet's typed columns and JSON's numbers and booleans reach these rules as text (see
 ``files``) and pass them like the same values written in a CSV.
@@ -69,6 +70,16 @@ META_COLUMNS = (
 VERSIONED = (*tuple(t for t, spec in TABLES.items() if spec.has_updated_at), "sub_invoices")
 # Extra row rules beyond one column's type, enum and range: (code, condition, message).
 TABLE_RULES = {
+    # MRR is kept exactly as 1200 x MRR (``subscription_states``): a whole number of periods
+    # per year, or it would be rounded
+    "sub_plans": (
+        (
+            "out_of_range",
+            "_typed_billing_interval_months NOT IN (1, 2, 3, 4, 6, 12)",
+            "'out_of_range: billing_interval_months must divide a year (1, 2, 3, 4, 6 or 12), "
+            "got ' || billing_interval_months",
+        ),
+    ),
     "crm_survey_responses": (
         (
             "out_of_range",
@@ -85,7 +96,7 @@ TIMESTAMP = (
     DATE + r"[Tt ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6}0*)?)?"
     r"([Zz]|[+-]([01]\d|2[0-3])(:?[0-5]\d)?)?"
 )
-CODES = {"currency": (r"[A-Z]{3}", "a three-letter ISO 4217 currency code in capitals")}
+CODES = {"currency": (r"[A-Za-z]{3}", "a three-letter ISO 4217 currency code")}
 # A key's text is its identity: no edge whitespace (Unicode spaces too), no control characters.
 ODD_KEY = r"^[\s\p{Z}]|[\s\p{Z}]$|[\x00-\x1f\x7f]"
 
@@ -118,15 +129,20 @@ def parse(col: Column, expr: str) -> str:
     """SQL turning the text ``expr`` into the column's type; NULL unless the text is a value
     of that type as the contract spells it (see the module's docstring)."""
     if col.type == "string":
-        return expr
+        return cast(col, expr)
     return f"(CASE WHEN {accepted(col, expr)} THEN {cast(col, expr)} END)"
+
+
+def normal(col: Column, expr: str) -> str:
+    """SQL of a text value as the contract compares it: codes in capitals, the rest as is."""
+    return f"upper({expr})" if col.code else expr
 
 
 def cast(col: Column, expr: str) -> str:
     """SQL casting the text ``expr`` to the column's type: the value of any text ``accepted``
     takes (alone, it is lenient: it is applied to rows the rules have passed)."""
     if col.type == "string":
-        return expr
+        return normal(col, expr)
     if col.type == "timestamp":  # an offset is honoured; none means UTC (session time zone)
         return f"TRY_CAST(TRY_CAST(upper({expr}) AS TIMESTAMPTZ) AS TIMESTAMP)"
     return f"TRY_CAST({expr} AS {SQL_TYPE[col.type]})"
@@ -305,8 +321,13 @@ def bad_rows_sql(table: Table, extras: tuple[str, ...]) -> str:
     cases = _reason_cases(table)
     reason = "CASE " + " ".join(f"WHEN {c} THEN {m}" for c, m in cases) + " END"
     text = ", ".join(q(c.name) for c in table.columns)
-    keys = ", ".join(q(k) for k in table.key)
-    same_key = " AND ".join(f"i.{q(k)} IS NOT DISTINCT FROM d.{q(k)}" for k in table.key)
+    # keys compared as the contract normalises them (every other spelling is refused)
+    key_columns = [table.column(k) for k in table.key]
+    keys = ", ".join(normal(c, q(c.name)) for c in key_columns)
+    named_keys = ", ".join(f"{normal(c, q(c.name))} AS {q(c.name)}" for c in key_columns)
+    same_key = " AND ".join(
+        f"{normal(c, 'i.' + q(c.name))} IS NOT DISTINCT FROM d.{q(c.name)}" for c in key_columns
+    )
     typed_columns = "".join(
         f"{parse(c, 'i.' + q(c.name))} AS {typed(c)}, " for c in table.columns if c.type != "string"
     )
@@ -321,7 +342,7 @@ def bad_rows_sql(table: Table, extras: tuple[str, ...]) -> str:
                 FROM hashes)
             WHERE _hash = _previous
         ), dupes AS (
-            SELECT {keys}, count(*) AS _copies FROM incoming
+            SELECT {named_keys}, count(*) AS _copies FROM incoming
             WHERE hash({keys}) IN (SELECT _hash FROM repeated)
             GROUP BY ALL HAVING count(*) > 1
         ), reasoned AS (
