@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.config import Settings, safe_path
+from orchestration.config import DEFAULTS, Settings, safe_path
 from orchestration.ingest.loader import connect
 
 # DuckDB allows one writing process per file: every asset that writes the warehouse runs in
@@ -22,7 +22,7 @@ class Warehouse(dg.ConfigurableResource):
     landing_dir: str
     bad_row_threshold: float = 0.05
     model_dir: str = "models"
-    memory_limit: str = "8GB"  # DuckDB's limit per process before it spills to disk
+    memory_limit: str = DEFAULTS["UPSELL_DUCKDB_MEMORY_LIMIT"]  # per process, then it spills
     serving: str = ""  # the file BI tools read; default: serving.duckdb beside the warehouse
     reporting_currency: str = "EUR"  # what ref_fx_rates must convert into (fx_coverage check)
 

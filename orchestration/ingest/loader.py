@@ -10,7 +10,6 @@ are appended to ``raw.<table>__history``.
 from __future__ import annotations
 
 import hashlib
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -19,6 +18,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.config import DEFAULTS
+from orchestration.config import memory_limit as checked_memory_limit
 from orchestration.contract import TABLES
 from orchestration.errors import UpsellError
 from orchestration.ingest import rules
@@ -32,9 +33,6 @@ from orchestration.ingest.deliveries import (
 )
 from orchestration.ingest.files import LandingFileError, checksum, read_file
 from orchestration.ingest.rules import VERSIONED, q
-
-DEFAULT_MEMORY_LIMIT = "8GB"
-MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
 
 
 @dataclass
@@ -290,7 +288,9 @@ def load_landing_zone(con: duckdb.DuckDBPyConnection, landing: Path, run_id: str
 
 
 def connect(
-    path: Path, read_only: bool = False, memory_limit: str = DEFAULT_MEMORY_LIMIT
+    path: Path,
+    read_only: bool = False,
+    memory_limit: str = DEFAULTS["UPSELL_DUCKDB_MEMORY_LIMIT"],
 ) -> duckdb.DuckDBPyConnection:
     """A warehouse connection with the settings every stage relies on."""
     if not read_only:
@@ -302,7 +302,5 @@ def connect(
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")  # progress bars would fill the run logs
     # Large builds spill to <warehouse>.tmp (DuckDB's default) instead of failing at the limit.
-    if not MEMORY.match(memory_limit):
-        raise UpsellError(f"memory limit {memory_limit!r} is not a size like 8GB or 512MB")
-    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute(f"SET memory_limit = '{checked_memory_limit(memory_limit)}'")
     return con
