@@ -20,7 +20,8 @@ from ml.features import prepare
 from ml.train import predict
 from ml.training import train_and_evaluate
 from orchestration.defs.transform import run_dbt
-from orchestration.ingest.loader import connect, load_landing_zone
+from upsell.ingest.loader import load_landing_zone
+from upsell.warehouse import connect
 
 
 def build_warehouse(landing: Path, root: Path) -> Path:

@@ -34,10 +34,10 @@ from ml import registry
 from ml.features import prepare
 from ml.split import out_of_time_split
 from ml.train import predict
-from orchestration.config import DEFAULTS, folder_env
 from orchestration.defs.transform import run_dbt
-from orchestration.sample_data import generate
-from orchestration.sample_data.simulate import Options
+from upsell.config import DEFAULTS, folder_env
+from upsell.sample_data import generate
+from upsell.sample_data.simulate import Options
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = os.sysconf("SC_PAGE_SIZE")

@@ -10,8 +10,8 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from ml.features import LABEL
-from orchestration.sample_data import generate
-from orchestration.sample_data.simulate import Options
+from upsell.sample_data import generate
+from upsell.sample_data.simulate import Options
 
 CACHE = Path("data/bench").resolve()  # absolute: dbt changes the working directory
 

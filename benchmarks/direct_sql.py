@@ -16,7 +16,7 @@ import duckdb
 import yaml
 
 from orchestration.defs.transform import DBT_DIR
-from orchestration.ingest.loader import connect
+from upsell.warehouse import connect
 
 BUILT = ("model", "snapshot")
 

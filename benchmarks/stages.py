@@ -14,10 +14,10 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.config import Settings
 from orchestration.defs.model import MODEL_KEY, SCORES_KEY
 from orchestration.defs.transform import DBT_DIR
 from orchestration.pipeline import dagster_home, execute
+from upsell.config import Settings
 
 STEP_END = {"STEP_SUCCESS", "STEP_FAILURE"}
 # The feature table and the per-topic models it joins

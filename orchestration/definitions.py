@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.config import Settings
 from orchestration.defs.ingest import landing_zone_ingest, new_delivery_sensor
 from orchestration.defs.jobs import daily_refresh, full_refresh, retrain, schedules
 from orchestration.defs.mart_checks import mart_suites
@@ -13,6 +12,7 @@ from orchestration.defs.raw_checks import fx_coverage, raw_suites
 from orchestration.defs.serving import serving_file
 from orchestration.defs.transform import dbt_models, dbt_resource
 from orchestration.resources import Warehouse
+from upsell.config import Settings
 
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:

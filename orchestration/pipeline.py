@@ -19,10 +19,10 @@ from dagster._core.definitions.repository_definition.valid_definitions import (
 from dagster._core.storage.tags import REPOSITORY_LABEL_TAG
 
 from ml import registry
-from orchestration.config import Settings
 from orchestration.definitions import build_definitions
-from orchestration.errors import UpsellError
-from orchestration.ingest.loader import connect
+from upsell.config import Settings
+from upsell.errors import UpsellError
+from upsell.warehouse import connect, table_exists
 
 INSTANCE_SETTINGS = """# Written by `upsell` on first use.
 # A pipeline on a company's own data sends no usage statistics unless told to.
@@ -284,10 +284,7 @@ def _layer_rows(con) -> list[tuple[str, int, int]]:
 
 
 def _top_targets(con, limit: int = 10) -> str | None:
-    if not con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' "
-        "AND table_name = 'upsell_targets'"
-    ).fetchone()[0]:
+    if not table_exists(con, "marts", "upsell_targets"):
         return None
     rows = con.execute(
         "SELECT rank, account_id, account_name, upsell_propensity, recommended_offer "
@@ -303,11 +300,7 @@ def _top_targets(con, limit: int = 10) -> str | None:
 
 
 def _latest_kpis(con) -> str | None:
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' "
-        "AND table_name = 'kpi_saas_monthly'"
-    ).fetchone()[0]
-    if not exists:
+    if not table_exists(con, "marts", "kpi_saas_monthly"):
         return None
     row = con.execute(
         "SELECT month, mrr, active_accounts, net_new_mrr, logo_churn_rate, nrr_12m "

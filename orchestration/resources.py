@@ -7,8 +7,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.config import DEFAULTS, Settings, safe_path
-from orchestration.ingest.loader import connect
+from upsell.config import DEFAULTS, Settings, safe_path
+from upsell.warehouse import connect
 
 # DuckDB allows one writing process per file: every asset that writes the warehouse runs in
 # this Dagster concurrency pool (limit it to 1 in the instance settings; `make dev` does).

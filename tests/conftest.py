@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.sample_data import generate
-from orchestration.sample_data.simulate import Options
+from upsell.sample_data import generate
+from upsell.sample_data.simulate import Options
 
 # Tests keep their files in the temp folder: allow it next to the working directory (this is
 # read by the code under test and by the processes the tests start).

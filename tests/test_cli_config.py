@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orchestration import cli
-from orchestration.config import DEFAULTS, Settings, safe_path
-from orchestration.errors import UpsellError
-from orchestration.sample_data.deliveries import delivery_dates
+from upsell import cli
+from upsell.config import DEFAULTS, Settings, safe_path
+from upsell.errors import UpsellError
+from upsell.sample_data.deliveries import delivery_dates
 
 
 def test_defaults_and_overrides(tmp_path):
@@ -115,7 +115,7 @@ def test_truth_must_lie_outside_the_landing_zone(capsys, tmp_path):
 @pytest.mark.parametrize("command", [[], ["generate"]])
 def test_help(command):
     done = subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", *command, "--help"],
+        [sys.executable, "-m", "upsell.cli", *command, "--help"],
         capture_output=True,
         text=True,
         check=False,

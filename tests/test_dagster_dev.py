@@ -63,7 +63,7 @@ def test_dagster_dev_serves_the_asset_graph(tmp_path):
     assert "PooledSqliteEventLogStorage" in (tmp_path / "dagster.yaml").read_text()
     # a run started from the command line (it fails at once: the landing zone is empty)
     (tmp_path / "landing").mkdir()
-    cli_run = [sys.executable, "-m", "orchestration.cli", "run"]
+    cli_run = [sys.executable, "-m", "upsell.cli", "run"]
     subprocess.run(cli_run, cwd=ROOT, env=env, capture_output=True, timeout=600)
     dagster = Path(sys.executable).parent / "dagster"
     process = subprocess.Popen(

@@ -16,13 +16,13 @@ from pathlib import Path
 from dagster_dbt import DbtProject
 from dbt.cli.main import dbtRunner
 
-from orchestration.contract import TABLES
 from orchestration.defs.transform import (
     DBT_EXECUTABLE,
     dbt_resource,
     ensure_manifest,
     prune_invocation_folders,
 )
+from upsell.contract import TABLES
 
 PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
 

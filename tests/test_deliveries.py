@@ -14,17 +14,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orchestration.contract import SUCCESS_MARKER
 from orchestration.defs.ingest import (
     NOTHING_IGNORED,
     landing_zone_ingest,
     new_delivery_sensor,
     raw_key,
 )
-from orchestration.ingest.deliveries import delivery_day, find_deliveries, latest_possible_day
-from orchestration.ingest.files import LandingFileError
-from orchestration.ingest.loader import connect, load_landing_zone, pending_deliveries
 from orchestration.resources import Warehouse
+from upsell.contract import SUCCESS_MARKER
+from upsell.ingest.deliveries import delivery_day, find_deliveries, latest_possible_day
+from upsell.ingest.files import LandingFileError
+from upsell.ingest.loader import load_landing_zone, pending_deliveries
+from upsell.warehouse import connect
 
 HEADER = "account_id,account_name,industry,country,segment,employee_count,billing_currency,"
 ACCOUNTS = (
@@ -460,7 +461,7 @@ def test_the_sensor_asks_for_a_run_that_says_why_and_keeps_the_fixed_delivery_du
 
 
 def test_the_sensor_asks_once_about_a_future_delivery_however_many_days_pass(landing, monkeypatch):
-    from orchestration.ingest import deliveries
+    from upsell.ingest import deliveries
 
     deliver(landing, DAY)
     deliver(landing, "2099-01-01")

@@ -9,10 +9,11 @@ from datetime import date
 import duckdb
 
 from orchestration.defs.transform import run_dbt
-from orchestration.ingest.loader import connect, load_landing_zone
-from orchestration.sample_data.simulate import Options
 from tests.conftest import make_landing
 from tests.landing_sql import read
+from upsell.ingest.loader import load_landing_zone
+from upsell.sample_data.simulate import Options
+from upsell.warehouse import connect
 
 CUT = date(2026, 9, 30)
 

@@ -18,9 +18,9 @@ import duckdb
 import pytest
 import yaml
 
-from orchestration import cli
-from orchestration.config import Settings, folder_env
-from orchestration.errors import UpsellError
+from upsell import cli
+from upsell.config import Settings, folder_env
+from upsell.errors import UpsellError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,7 +38,7 @@ def _env(root: Path, **extra) -> dict[str, str]:
 
 def _upsell(root: Path, *args: str, **extra) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", *args],
+        [sys.executable, "-m", "upsell.cli", *args],
         cwd=ROOT, env=_env(root, **extra), capture_output=True, text=True, timeout=900,
     )  # fmt: skip
 
@@ -210,7 +210,7 @@ def test_ctrl_c_says_interrupted_and_exits_130(sample_run, tmp_path):
     root = tmp_path / "interrupted"
     shutil.copytree(sample_run[0] / "landing", root / "landing")
     process = subprocess.Popen(
-        [sys.executable, "-m", "orchestration.cli", "run"], cwd=ROOT, env=_env(root),
+        [sys.executable, "-m", "upsell.cli", "run"], cwd=ROOT, env=_env(root),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     for line in process.stdout:

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchestration.ingest.loader import ensure_raw_schema
-from orchestration.quality.fx_coverage import RateGap, currency_mismatch, fx_problems, rate_gaps
+from upsell.ingest.loader import ensure_raw_schema
+from upsell.quality.fx_coverage import RateGap, currency_mismatch, fx_problems, rate_gaps
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.contract import SUCCESS_MARKER, TABLES
-from orchestration.sample_data.simulate import Options
 from tests.conftest import SMALL, make_landing
 from tests.landing_sql import read, truth_vs_realized
+from upsell.contract import SUCCESS_MARKER, TABLES
+from upsell.sample_data.simulate import Options
 
 
 def _files(root: Path) -> dict[str, bytes]:

@@ -11,13 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchestration.contract import SUCCESS_MARKER, TABLES
-from orchestration.ingest import loader, rules
-from orchestration.ingest.files import checksum
-from orchestration.ingest.loader import connect, load_landing_zone
-from orchestration.ingest.rules import META_COLUMNS
-from orchestration.sample_data.simulate import Options
 from tests.conftest import make_landing
+from upsell.contract import SUCCESS_MARKER, TABLES
+from upsell.ingest import loader, rules
+from upsell.ingest.files import checksum
+from upsell.ingest.loader import load_landing_zone
+from upsell.ingest.rules import META_COLUMNS
+from upsell.sample_data.simulate import Options
+from upsell.warehouse import connect
 
 
 def _count(path: Path) -> int:

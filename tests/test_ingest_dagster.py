@@ -9,16 +9,16 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.contract import TABLES
 from orchestration.defs.ingest import landing_zone_ingest, new_delivery_sensor, raw_key
 from orchestration.defs.raw_checks import CHECK, raw_suites
-from orchestration.ingest.loader import connect
-from orchestration.ingest.rules import VERSIONED
-from orchestration.quality import gx_suites
-from orchestration.quality.mart_suites import MART_QUERIES
 from orchestration.resources import Warehouse
-from orchestration.sample_data import generate
-from orchestration.sample_data.simulate import Options
+from upsell.contract import TABLES
+from upsell.ingest.rules import VERSIONED
+from upsell.quality import gx_suites
+from upsell.quality.mart_suites import MART_QUERIES
+from upsell.sample_data import generate
+from upsell.sample_data.simulate import Options
+from upsell.warehouse import connect
 
 
 @dg.asset(deps=[raw_key(t) for t in TABLES], group_name="test")
@@ -55,10 +55,14 @@ def test_materializes_every_raw_table_with_metadata_and_passing_checks(tmp_path)
         if e.asset_key == raw_key("crm_accounts")
     )
     # every record of both deliveries loaded; a key re-sent in the daily one is one row
-    sent = duckdb.connect().execute(
-        "SELECT count(*), count(DISTINCT account_id) FROM read_csv(?, all_varchar = true)",
-        [sorted(str(p) for p in (tmp_path / "landing").glob("*/crm_accounts.csv"))],
-    ).fetchone()
+    sent = (
+        duckdb.connect()
+        .execute(
+            "SELECT count(*), count(DISTINCT account_id) FROM read_csv(?, all_varchar = true)",
+            [sorted(str(p) for p in (tmp_path / "landing").glob("*/crm_accounts.csv"))],
+        )
+        .fetchone()
+    )
     assert (meta["rows_loaded"].value, meta["dagster/row_count"].value) == sent
     assert sent[1] > 0
     assert meta["deliveries_loaded"].value == [

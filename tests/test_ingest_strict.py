@@ -19,10 +19,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orchestration.contract import SUCCESS_MARKER, TABLES
-from orchestration.ingest import rules
-from orchestration.ingest.files import LandingFileError
-from orchestration.ingest.loader import connect, load_landing_zone
+from upsell.contract import SUCCESS_MARKER, TABLES
+from upsell.ingest import rules
+from upsell.ingest.files import LandingFileError
+from upsell.ingest.loader import load_landing_zone
+from upsell.warehouse import connect
 
 DAY = "2026-11-01"
 Q = "quarantined"

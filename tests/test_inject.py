@@ -7,11 +7,11 @@ import json
 
 import pytest
 
-from orchestration.contract import SUCCESS_MARKER, TABLES
-from orchestration.errors import UpsellError
-from orchestration.sample_data import generate
-from orchestration.sample_data.inject import KINDS, ROWS
-from orchestration.sample_data.simulate import Options
+from upsell.contract import SUCCESS_MARKER, TABLES
+from upsell.errors import UpsellError
+from upsell.sample_data import generate
+from upsell.sample_data.inject import KINDS, ROWS
+from upsell.sample_data.simulate import Options
 
 TINY = Options(accounts=300, months=4, seed=2, deliveries=1)
 

@@ -159,8 +159,8 @@ def test_training_on_a_sample_of_accounts_above_the_row_cap(trained):
 
 
 def test_too_little_history_skips_training_and_everything_else_completes(tmp_path):
-    from orchestration.sample_data import generate
-    from orchestration.sample_data.simulate import Options
+    from upsell.sample_data import generate
+    from upsell.sample_data.simulate import Options
 
     generate(Options(accounts=120, months=3, seed=5), tmp_path / "landing", tmp_path / "truth")
     resources = {

@@ -6,8 +6,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from orchestration import serving
-from orchestration.errors import UpsellError
+from upsell import serving
+from upsell.errors import UpsellError
 
 
 @pytest.fixture

@@ -5,13 +5,13 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.contract import TABLES
-from orchestration.errors import UpsellError
-from orchestration.ingest.deliveries import find_deliveries, listed
-from orchestration.ingest.loader import LandingFileError, LoadReport, load_landing_zone
-from orchestration.ingest.rules import VERSIONED
-from orchestration.quality import gx_suites
 from orchestration.resources import WAREHOUSE_POOL, Warehouse
+from upsell.contract import TABLES
+from upsell.errors import UpsellError
+from upsell.ingest.deliveries import find_deliveries, listed
+from upsell.ingest.loader import LandingFileError, LoadReport, load_landing_zone
+from upsell.ingest.rules import VERSIONED
+from upsell.quality import gx_suites
 
 OWNER = "team:data-engineering"
 NOTHING_IGNORED = "nothing_ignored"

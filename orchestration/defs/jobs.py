@@ -2,10 +2,10 @@
 
 import dagster as dg
 
-from orchestration.config import Settings
 from orchestration.defs.model import FEATURES_KEY, MODEL_KEY
 from orchestration.defs.transform import FULL_REFRESH_JOB
-from orchestration.serving import unpublished_deliveries
+from upsell.config import Settings
+from upsell.serving import unpublished_deliveries
 
 daily_refresh = dg.define_asset_job(
     "daily_refresh",

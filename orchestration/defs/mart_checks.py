@@ -2,9 +2,9 @@
 
 import dagster as dg
 
-from orchestration.quality.gx_suites import load_suite, validate_frame
-from orchestration.quality.mart_suites import MART_QUERIES
 from orchestration.resources import Warehouse
+from upsell.quality.gx_suites import load_suite, validate_frame
+from upsell.quality.mart_suites import MART_QUERIES
 
 CHECK = "gx_mart_suite"
 

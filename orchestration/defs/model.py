@@ -19,8 +19,8 @@ from ml.report import as_markdown_image, lift_chart_svg
 from ml.split import NotEnoughHistory
 from ml.train import predict
 from ml.training import train_and_evaluate
-from orchestration.frames import read_frame
 from orchestration.resources import WAREHOUSE_POOL, Warehouse
+from upsell.warehouse import read_frame, table_exists
 
 FEATURES_KEY = dg.AssetKey(["marts", "fct_account_features"])
 MODEL_KEY = dg.AssetKey(["ml", "propensity_model"])
@@ -286,11 +286,7 @@ def _previous_scores(
     if [m.value if m else None for m in made_from] != [version, fingerprint]:
         return None
     with warehouse.connect() as con:
-        exists = con.execute(
-            "SELECT count(*) FROM duckdb_tables() "
-            "WHERE schema_name = 'ml' AND table_name = 'propensity_scores'"
-        ).fetchone()[0]
-        if not exists:
+        if not table_exists(con, "ml", "propensity_scores"):
             return None
         stored = con.execute(
             f"SELECT account_id, {', '.join(EXPLAINED)} FROM ml.propensity_scores "

@@ -2,9 +2,9 @@
 
 import dagster as dg
 
-from orchestration.contract import TABLES
 from orchestration.defs.ingest import raw_key
 from orchestration.resources import Warehouse
+from upsell.contract import TABLES
 
 CHECK = "gx_suite"
 
@@ -24,7 +24,7 @@ CHECK = "gx_suite"
     name="raw_suites",
 )
 def raw_suites(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
-    from orchestration.quality.gx_suites import validate_table
+    from upsell.quality.gx_suites import validate_table
 
     selected = {key.asset_key for key in context.selected_asset_check_keys}
     with warehouse.connect(read_only=False) as con:
@@ -93,7 +93,7 @@ def _describe(errors: list[dict], warnings: list[dict]) -> str:
     "table's rates convert into that currency.",
 )
 def fx_coverage(warehouse: Warehouse) -> dg.AssetCheckResult:
-    from orchestration.quality.fx_coverage import fx_problems
+    from upsell.quality.fx_coverage import fx_problems
 
     reporting = warehouse.reporting_currency
     with warehouse.connect(read_only=True) as con:

@@ -6,7 +6,7 @@ import dagster as dg
 from orchestration.defs.model import SCORES_KEY
 from orchestration.defs.transform import dbt_models
 from orchestration.resources import WAREHOUSE_POOL, Warehouse
-from orchestration.serving import publish
+from upsell.serving import publish
 
 SERVING_KEY = dg.AssetKey(["serving", "bi_duckdb"])
 MART_KEYS = sorted(

@@ -21,8 +21,8 @@ from dbt.cli.main import dbtRunner
 from packaging.version import Version
 
 from orchestration import test_scope
-from orchestration.config import Settings
 from orchestration.resources import WAREHOUSE_POOL, Warehouse
+from upsell.config import Settings
 
 DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 DBT_PROJECT = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.config import folder_env
 from tests.reliability.state import DBT_SECRET, SALT, content, deliver, generated, run
+from upsell.config import folder_env
 
 ROOT = Path(__file__).resolve().parents[2]
 os.environ["UPSELL_PII_SALT"] = SALT  # every run of these tests hashes with this salt
@@ -128,7 +128,7 @@ def _crashed_in_dbt(root: Path, clean_run: dict) -> dict:
         "PYTHONPATH": str(ROOT),
         "DBT_ENV_SECRET_TOKEN": DBT_SECRET,
     }
-    command = [sys.executable, "-m", "orchestration.cli", "run"]
+    command = [sys.executable, "-m", "upsell.cli", "run"]
     killed = subprocess.Popen(
         [*command, "--verbose"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True, start_new_session=True,

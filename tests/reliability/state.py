@@ -11,10 +11,10 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.config import Settings, folder_env
 from orchestration.pipeline import execute
-from orchestration.sample_data import generate
-from orchestration.sample_data.simulate import Options
+from upsell.config import Settings, folder_env
+from upsell.sample_data import generate
+from upsell.sample_data.simulate import Options
 
 OPTIONS = Options(accounts=1000, months=12, seed=7, end_date=date(2026, 10, 31), deliveries=1)
 # Columns that say when something ran, not what the data is: left out of content hashes.

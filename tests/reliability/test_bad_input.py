@@ -15,11 +15,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.ingest.files import LandingFileError
-from orchestration.ingest.loader import connect, load_landing_zone
-from orchestration.sample_data import generate
-from orchestration.sample_data.inject import KINDS
-from orchestration.sample_data.simulate import Options
+from upsell.ingest.files import LandingFileError
+from upsell.ingest.loader import load_landing_zone
+from upsell.sample_data import generate
+from upsell.sample_data.inject import KINDS
+from upsell.sample_data.simulate import Options
+from upsell.warehouse import connect
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = Options(accounts=300, months=4, seed=2, deliveries=1)
@@ -159,7 +160,8 @@ LOAD_SMALL = textwrap.dedent(
     """
     import json, sys
     from pathlib import Path
-    from orchestration.ingest.loader import connect, load_landing_zone
+    from upsell.ingest.loader import load_landing_zone
+    from upsell.warehouse import connect
     con = connect(Path(sys.argv[1]), memory_limit="64MB")
     report = load_landing_zone(con, Path(sys.argv[2]), "large")
     (load,) = [t for _, t in report.tables]

@@ -14,9 +14,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.ingest.loader import connect, load_landing_zone
 from tests.reliability.conftest import copy_state
 from tests.reliability.state import content, deliver
+from upsell.ingest.loader import load_landing_zone
+from upsell.warehouse import connect
 
 pytestmark = pytest.mark.xdist_group("reliability_pipeline")
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,7 +28,8 @@ DIE_WHILE_LOADING = textwrap.dedent(
     """
     import os, signal, sys
     from pathlib import Path
-    from orchestration.ingest import loader
+    from upsell import warehouse
+    from upsell.ingest import loader
     real, calls = loader._load_table, [0]
     def dying(*args, **kwargs):
         calls[0] += 1
@@ -35,7 +37,7 @@ DIE_WHILE_LOADING = textwrap.dedent(
             os.kill(os.getpid(), signal.SIGKILL)
         return real(*args, **kwargs)
     loader._load_table = dying
-    con = loader.connect(Path(sys.argv[1]))
+    con = warehouse.connect(Path(sys.argv[1]))
     loader.load_landing_zone(con, Path(sys.argv[2]), "killed")
     """
 )
@@ -45,8 +47,8 @@ DIE_WHILE_PUBLISHING = textwrap.dedent(
     """
     import os, signal, sys
     from pathlib import Path
-    from orchestration import serving
-    from orchestration.ingest.loader import connect
+    from upsell import serving
+    from upsell.warehouse import connect
     def die(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)
     if sys.argv[3] == "before_rename":

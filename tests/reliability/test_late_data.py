@@ -10,9 +10,10 @@ from datetime import date
 import duckdb
 
 from orchestration.defs.transform import run_dbt
-from orchestration.ingest.loader import connect, load_landing_zone
-from orchestration.sample_data import generate
-from orchestration.sample_data.simulate import Options
+from upsell.ingest.loader import load_landing_zone
+from upsell.sample_data import generate
+from upsell.sample_data.simulate import Options
+from upsell.warehouse import connect
 
 OPTS = Options(accounts=400, months=10, seed=21, end_date=date(2026, 10, 31), deliveries=1)
 MODELS = ["--select", "+fct_mrr_movements", "+kpi_saas_monthly", "+fct_account_features"]

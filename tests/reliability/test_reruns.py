@@ -10,9 +10,9 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.sample_data.inject import inject
 from tests.reliability.conftest import copy_state
 from tests.reliability.state import content, run
+from upsell.sample_data.inject import inject
 
 pytestmark = pytest.mark.xdist_group("reliability_pipeline")
 

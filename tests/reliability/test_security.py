@@ -13,12 +13,13 @@ import pytest
 from sklearn.dummy import DummyClassifier
 
 from ml import registry
-from orchestration.config import Settings
 from orchestration.defs.transform import DBT_DIR
-from orchestration.errors import UpsellError
-from orchestration.ingest.loader import connect, load_landing_zone
-from orchestration.quality.gx_suites import validate_table
 from tests.reliability.state import DBT_SECRET, SALT
+from upsell.config import Settings
+from upsell.errors import UpsellError
+from upsell.ingest.loader import load_landing_zone
+from upsell.quality.gx_suites import validate_table
+from upsell.warehouse import connect
 
 pytestmark = pytest.mark.xdist_group("reliability_pipeline")
 

@@ -8,8 +8,9 @@ import sys
 import traceback
 from datetime import UTC, date, datetime, timedelta
 
-from orchestration.config import PATHS, Settings, safe_path
-from orchestration.errors import UpsellError
+from upsell.config import PATHS, Settings, safe_path
+from upsell.errors import UpsellError
+from upsell.warehouse import table_exists
 
 
 def _date(text: str) -> date:
@@ -20,8 +21,8 @@ def _date(text: str) -> date:
 
 
 def _generate(args: argparse.Namespace, settings: Settings) -> int:
-    from orchestration.sample_data import generate
-    from orchestration.sample_data.simulate import Options
+    from upsell.sample_data import generate
+    from upsell.sample_data.simulate import Options
 
     opts = Options(
         accounts=args.accounts,
@@ -45,7 +46,7 @@ def _generate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from orchestration.serving import unpublished_deliveries
+    from upsell.serving import unpublished_deliveries
 
     _, nothing = unpublished_deliveries(settings.landing_dir, settings.serving)
     if nothing:
@@ -74,11 +75,7 @@ def _features_missing(settings: Settings) -> str | None:
         return f"{settings.warehouse} does not exist"
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
-        found = con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' "
-            "AND table_name = 'fct_account_features'"
-        ).fetchone()[0]
-        if not found:
+        if not table_exists(con, "marts", "fct_account_features"):
             return "the warehouse has no marts.fct_account_features"
         if not con.execute("SELECT count(*) FROM marts.fct_account_features").fetchone()[0]:
             return "marts.fct_account_features is empty"
@@ -124,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("mixed", "csv", "parquet", "jsonl"),
         help="file format (mixed: usage_daily as Parquet, the rest CSV)",
     )
-    from orchestration.sample_data.inject import KINDS
+    from upsell.sample_data.inject import KINDS
 
     gen.add_argument(
         "--inject",

@@ -18,12 +18,10 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.config import DEFAULTS
-from orchestration.config import memory_limit as checked_memory_limit
-from orchestration.contract import TABLES
-from orchestration.errors import UpsellError
-from orchestration.ingest import rules
-from orchestration.ingest.deliveries import (
+from upsell.contract import TABLES
+from upsell.errors import UpsellError
+from upsell.ingest import rules
+from upsell.ingest.deliveries import (
     Delivery,
     Finding,
     Landing,
@@ -31,8 +29,9 @@ from orchestration.ingest.deliveries import (
     nothing_to_load,
     refusal_message,
 )
-from orchestration.ingest.files import LandingFileError, checksum, read_file
-from orchestration.ingest.rules import VERSIONED, q
+from upsell.ingest.files import LandingFileError, checksum, read_file
+from upsell.ingest.rules import VERSIONED
+from upsell.warehouse import q, table_exists
 
 
 @dataclass
@@ -225,11 +224,7 @@ def _apply(con, table: str, columns: str) -> int:
 
 def loaded_deliveries(con: duckdb.DuckDBPyConnection) -> dict[date, str]:
     """Each delivery loaded so far, with its content fingerprint (none in a new warehouse)."""
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' "
-        "AND table_name = '_deliveries'"
-    ).fetchone()[0]
-    if not exists:
+    if not table_exists(con, "raw", "_deliveries"):
         return {}
     return dict(con.execute("SELECT delivery_date, fingerprint FROM raw._deliveries").fetchall())
 
@@ -285,22 +280,3 @@ def load_landing_zone(con: duckdb.DuckDBPyConnection, landing: Path, run_id: str
         report.loaded.append(delivery.day)
         report.tables.extend((delivery.day, t) for t in tables)
     return report
-
-
-def connect(
-    path: Path,
-    read_only: bool = False,
-    memory_limit: str = DEFAULTS["UPSELL_DUCKDB_MEMORY_LIMIT"],
-) -> duckdb.DuckDBPyConnection:
-    """A warehouse connection with the settings every stage relies on."""
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as exc:
-        raise UpsellError(f"cannot open warehouse {path}: {exc}") from None
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET enable_progress_bar = false")  # progress bars would fill the run logs
-    # Large builds spill to <warehouse>.tmp (DuckDB's default) instead of failing at the limit.
-    con.execute(f"SET memory_limit = '{checked_memory_limit(memory_limit)}'")
-    return con

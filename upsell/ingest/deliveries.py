@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from orchestration.contract import FORMATS, SUCCESS_MARKER, TABLES
-from orchestration.errors import UpsellError
+from upsell.contract import FORMATS, SUCCESS_MARKER, TABLES
+from upsell.errors import UpsellError
 
 DATE_NAME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits, no trailing newline
 # A delivery is named by its exporter's local day. The earliest clock on Earth (UTC+14) is

@@ -11,8 +11,8 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
-from orchestration.contract import SUCCESS_MARKER
-from orchestration.errors import UpsellError
+from upsell.contract import SUCCESS_MARKER
+from upsell.errors import UpsellError
 
 ROWS = 3
 

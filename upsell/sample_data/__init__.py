@@ -12,10 +12,10 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from orchestration.errors import UpsellError
-from orchestration.sample_data import deliveries, tables
-from orchestration.sample_data.inject import inject
-from orchestration.sample_data.simulate import Options, simulate
+from upsell.errors import UpsellError
+from upsell.sample_data import deliveries, tables
+from upsell.sample_data.inject import inject
+from upsell.sample_data.simulate import Options, simulate
 
 FORMATS = ("mixed", "csv", "parquet", "jsonl")
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.errors import UpsellError
-from orchestration.ingest.deliveries import find_deliveries
+from upsell.errors import UpsellError
+from upsell.ingest.deliveries import find_deliveries
+from upsell.warehouse import table_exists
 
 STORAGE_VERSION = "v1.5.0"  # the oldest DuckDB that BI drivers commonly bundle
 PUBLISHED = [("marts", None), ("ml", "propensity_scores")]
@@ -99,11 +100,7 @@ def publish(con: duckdb.DuckDBPyConnection, serving: Path) -> dict[str, int]:
 
 def _delivered(con: duckdb.DuckDBPyConnection) -> list[date]:
     """The deliveries loaded into the warehouse (none where nothing was ever loaded)."""
-    known = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = 'raw' AND table_name = '_deliveries'"
-    ).fetchone()[0]
-    if not known:
+    if not table_exists(con, "raw", "_deliveries"):
         return []
     return [
         d for (d,) in con.execute("SELECT delivery_date FROM raw._deliveries ORDER BY 1").fetchall()

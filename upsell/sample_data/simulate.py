@@ -19,7 +19,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from orchestration.sample_data import catalog as cat
+from upsell.sample_data import catalog as cat
 
 DAY = 86_400
 P_OFFER = 0.05  # monthly chance that a paying account receives a campaign offer

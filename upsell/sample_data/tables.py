@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from orchestration.sample_data import catalog as cat
-from orchestration.sample_data.simulate import DAY, LATE_EVENT_SHARE, Simulation
+from upsell.sample_data import catalog as cat
+from upsell.sample_data.simulate import DAY, LATE_EVENT_SHARE, Simulation
 
 
 def _versions(first: pd.DataFrame, second: pd.DataFrame, end_s: int) -> pd.DataFrame:

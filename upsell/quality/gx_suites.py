@@ -16,9 +16,9 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.contract import TABLES, Table
-from orchestration.frames import read_frame
-from orchestration.ingest.rules import META_COLUMNS, q
+from upsell.contract import TABLES, Table
+from upsell.ingest.rules import META_COLUMNS
+from upsell.warehouse import q, read_frame
 
 SUITE_DIR = Path(__file__).resolve().parents[2] / "great_expectations" / "expectations"
 MAX_ROWS = 1_000_000  # larger tables are validated on a repeatable sample of this many rows
@@ -77,8 +77,8 @@ def build_suite(table: Table) -> dict:
         )
     )
     return {"name": suite_name(table.name), "id": None, "expectations": exps, "meta": {
-        "generated_from": "orchestration/contract.py",
-        "regenerate_with": "python -m orchestration.quality.gx_suites",
+        "generated_from": "upsell/contract.py",
+        "regenerate_with": "python -m upsell.quality.gx_suites",
     }}  # fmt: skip
 
 
@@ -90,7 +90,7 @@ def orphan_column(column: str) -> str:
 
 
 def all_suites() -> list[dict]:
-    from orchestration.quality.mart_suites import build_mart_suites
+    from upsell.quality.mart_suites import build_mart_suites
 
     return [build_suite(table) for table in TABLES.values()] + build_mart_suites()
 

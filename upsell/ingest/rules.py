@@ -35,7 +35,8 @@ Parquet's typed columns and JSON's numbers and booleans reach these rules as tex
 
 from __future__ import annotations
 
-from orchestration.contract import TABLES, Column, Table
+from upsell.contract import TABLES, Column, Table
+from upsell.warehouse import q
 
 SQL_TYPE = {
     "string": "VARCHAR",
@@ -104,11 +105,6 @@ ODD_KEY = r"^[\s\p{Z}]|[\s\p{Z}]$|[\x00-\x1f\x7f]"
 def decimal_pattern(scale: int) -> str:
     """Plain notation whose digits after the point, trailing zeros aside, fit ``scale``."""
     return rf"[+-]?(\d+(\.\d{{0,{scale}}}0*)?|\.\d{{1,{scale}}}0*)"
-
-
-def q(name: str) -> str:
-    """Quote an identifier from the contract."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def show(expr: str) -> str:

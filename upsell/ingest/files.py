@@ -29,9 +29,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from orchestration.contract import TABLES
-from orchestration.errors import UpsellError
-from orchestration.ingest.rules import extra_name, q
+from upsell.contract import TABLES
+from upsell.errors import UpsellError
+from upsell.ingest.rules import extra_name
+from upsell.warehouse import q
 
 LINE = "_line"
 ROW_NUMBER = "file_row_number"  # the column DuckDB adds to a Parquet scan when asked

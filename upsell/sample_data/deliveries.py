@@ -8,9 +8,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from orchestration.contract import SUCCESS_MARKER, TABLES
-from orchestration.sample_data.simulate import DAY
-from orchestration.sample_data.tables import CONTRACT_SQL, USAGE_SQL
+from upsell.contract import SUCCESS_MARKER, TABLES
+from upsell.sample_data.simulate import DAY
+from upsell.sample_data.tables import CONTRACT_SQL, USAGE_SQL
 
 # Coded frame behind each table, its version key (None: rows never change) and sort order.
 SOURCES: dict[str, tuple[str, str | None, str]] = {

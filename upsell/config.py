@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from orchestration.errors import UpsellError
+from upsell.errors import UpsellError
 
 DEFAULTS = {
     "UPSELL_LANDING_DIR": "data/landing",

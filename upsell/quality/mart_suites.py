@@ -4,7 +4,7 @@ no missing month)."""
 
 from __future__ import annotations
 
-from orchestration.quality.gx_suites import _exp
+from upsell.quality.gx_suites import _exp
 
 # suite name -> (mart it checks, the query whose result the suite validates)
 MART_QUERIES = {
@@ -85,7 +85,7 @@ def build_mart_suites() -> list[dict]:
             "expectations": exps,
             "meta": {
                 "checks": f"marts.{MART_QUERIES[name][0]}",
-                "regenerate_with": "python -m orchestration.quality.gx_suites",
+                "regenerate_with": "python -m upsell.quality.gx_suites",
             },
         }
         for name, exps in suites.items()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 from pandas.testing import assert_frame_equal
 
-from orchestration.frames import read_frame
+from upsell.warehouse import read_frame
 
 
 def test_read_frame_matches_duckdb_df():
