@@ -222,20 +222,6 @@ def test_a_changed_delivery_that_was_loaded_is_refused(tmp_path, warehouse):
         load_landing_zone(warehouse, landing, "run-2")
 
 
-def test_a_warehouse_from_an_earlier_version_gets_new_metadata_columns(small_landing, tmp_path):
-    con = connect(tmp_path / "old.duckdb")
-    load_landing_zone(con, small_landing[0], "run-1")
-    con.execute("ALTER TABLE raw.crm_accounts DROP COLUMN _first_delivery_date")
-    con.execute("ALTER TABLE raw.crm_accounts__quarantine DROP COLUMN _first_delivery_date")
-    report = load_landing_zone(con, small_landing[0], "run-2")
-    assert report.loaded == []
-    missing = con.execute(
-        "SELECT count(*) FROM raw.crm_accounts "
-        "WHERE _first_delivery_date IS NULL OR _first_delivery_date <> _delivery_date"
-    ).fetchone()[0]
-    assert missing == 0
-
-
 @settings(max_examples=40, deadline=None)
 @given(
     st.lists(

@@ -36,10 +36,9 @@ subscription_months as (
         on months.snapshot_before > subscriptions.first_effective_at
 ),
 
--- What was known depends on the period, so the events known by then are ranked in each.
--- (Taking the interval's event as below, and ranking only where it came late, gives the same
--- rows, but at 1M accounts, in the feature table as it was then, it peaked higher and was
--- not faster: docs/BENCHMARKS.md, sixth round.)
+-- What was known depends on the period, so the events known by then are ranked in each
+-- (taking the interval's event as below and ranking only late events gives the same rows, but
+-- peaks higher at 1M accounts and is not faster: docs/BENCHMARKS.md).
 states as (
     select * from (
         select

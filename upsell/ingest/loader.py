@@ -59,30 +59,12 @@ class LoadReport:
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create ``raw`` with every contract table, even those no delivery has carried yet.
-
-    A warehouse made by an earlier version gets the load-metadata columns added since then
-    (``_first_delivery_date`` defaults to the row's delivery date).
-    """
+    """Create ``raw`` with every contract table, even those no delivery has carried yet."""
     for stmt in rules.MANIFEST_SQL:
         con.execute(stmt)
     for table in TABLES.values():
         for stmt in rules.create_raw_sql(table):
             con.execute(stmt)
-    # Only what is missing: DDL on ~40 tables on every run cost 3 s, the UPDATE a full scan.
-    existing = set(
-        con.execute(
-            "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'raw'"
-        ).fetchall()
-    )
-    for table in TABLES.values():
-        for relation in rules.raw_relations(table.name):
-            for name, kind in rules.META_COLUMNS:
-                if (relation, name) in existing:
-                    continue
-                con.execute(f"ALTER TABLE raw.{relation} ADD COLUMN {name} {kind}")
-                if name == "_first_delivery_date":
-                    con.execute(f"UPDATE raw.{relation} SET _first_delivery_date = _delivery_date")
 
 
 def fingerprint(delivery: Delivery) -> str:

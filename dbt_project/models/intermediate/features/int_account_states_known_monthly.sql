@@ -1,8 +1,8 @@
 -- Each account's subscription state at every month-end snapshot as it was known then (point
 -- in time), with its MRR lags, for the feature table. Only the snapshots not stored yet, and
 -- the latest one, are computed (macro unfrozen_snapshots). The lags are computed here, apart
--- from fct_account_features' joins: at 1M accounts the two did not fit DuckDB's 4 GB in one
--- query (docs/BENCHMARKS.md, seventh round).
+-- from fct_account_features' joins: at 1M accounts the two do not fit DuckDB's 4 GB in one
+-- query (docs/BENCHMARKS.md).
 with snapshots as (
     select
         month,
