@@ -48,8 +48,7 @@ bench: $(STAMP)
 
 # The Dagster UI on localhost, with every asset, check, schedule and sensor.
 dev: $(STAMP)
-	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/python -m orchestration.pipeline
-	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(PORT)
+	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/upsell ui --port $(PORT)
 
 # The dbt docs site (every model and column described) as one static page for analysts.
 docs: $(STAMP)

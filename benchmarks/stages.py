@@ -16,7 +16,8 @@ import dagster as dg
 
 from orchestration.defs.model import MODEL_KEY, SCORES_KEY
 from orchestration.defs.transform import DBT_DIR
-from orchestration.pipeline import dagster_home, execute
+from orchestration.instance import dagster_home
+from orchestration.pipeline import execute
 from upsell.config import Settings
 
 STEP_END = {"STEP_SUCCESS", "STEP_FAILURE"}

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import json
-import os
 import re
 import sys
 from collections.abc import Iterator
@@ -20,39 +18,10 @@ from dagster._core.storage.tags import REPOSITORY_LABEL_TAG
 
 from ml import registry
 from orchestration.definitions import build_definitions
+from orchestration.instance import dagster_home
 from upsell.config import Settings
 from upsell.errors import UpsellError
 from upsell.warehouse import connect, table_exists
-
-INSTANCE_SETTINGS = """# Written by `upsell` on first use.
-# A pipeline on a company's own data sends no usage statistics unless told to.
-telemetry:
-  enabled: false
-# One writer at a time on the warehouse (the pool of every asset that writes it).
-concurrency:
-  pools:
-    default_limit: 1
-# Dagster's SQLite event log in its default folder, with connections kept open between events
-# (orchestration/event_log.py: about 10 s less per daily run).
-event_log_storage:
-  module: orchestration.event_log
-  class: PooledSqliteEventLogStorage
-  config:
-    base_dir: {runs}
-"""
-
-
-def dagster_home(settings: Settings | None = None) -> Path:
-    """$DAGSTER_HOME, or a folder beside the warehouse: runs persist and show in `make dev`.
-    Its ``dagster.yaml`` is written when missing, never changed."""
-    env = os.environ.get("DAGSTER_HOME")
-    home = Path(env) if env else (settings or Settings.from_env()).warehouse.parent / "dagster"
-    home.mkdir(parents=True, exist_ok=True)
-    if not (home / "dagster.yaml").exists():
-        runs = (home / "history" / "runs").resolve()  # where Dagster keeps them by default
-        (home / "dagster.yaml").write_text(INSTANCE_SETTINGS.format(runs=json.dumps(str(runs))))
-    os.environ["DAGSTER_HOME"] = str(home)
-    return home
 
 
 def run_daily(settings: Settings, verbose: bool = False) -> int:
@@ -314,7 +283,3 @@ def _latest_kpis(con) -> str | None:
         f"latest complete month {month:%Y-%m}: MRR {mrr:,.2f}, {active:,} active accounts, "
         f"net new MRR {net_new:,.2f}, logo churn {pct(churn)}, NRR 12m {pct(nrr)}"
     )
-
-
-if __name__ == "__main__":  # `make dev`: the instance settings of `upsell run`
-    print(f"Dagster home: {dagster_home()}")

@@ -1,6 +1,6 @@
-"""`make dev`'s Dagster UI starts on the instance settings `upsell` writes (its event log
-storage included), serves every asset over GraphQL, lists the runs `upsell` started under their
-job, and stops."""
+"""`make dev`'s Dagster UI (`upsell ui`) starts on the instance settings `upsell` writes (its
+event log storage included), serves every asset over GraphQL, lists the runs `upsell` started
+under their job, and stops."""
 
 from __future__ import annotations
 
@@ -58,16 +58,9 @@ def test_dagster_dev_serves_the_asset_graph(tmp_path):
         "UPSELL_SERVING": str(tmp_path / "serving.duckdb"),
         "UPSELL_MODEL_DIR": str(tmp_path / "models"),
     }
-    # as `make dev` does: the instance settings first
-    subprocess.run([sys.executable, "-m", "orchestration.pipeline"], cwd=ROOT, env=env, check=True)
-    assert "PooledSqliteEventLogStorage" in (tmp_path / "dagster.yaml").read_text()
-    # a run started from the command line (it fails at once: the landing zone is empty)
-    (tmp_path / "landing").mkdir()
-    cli_run = [sys.executable, "-m", "upsell.cli", "run"]
-    subprocess.run(cli_run, cwd=ROOT, env=env, capture_output=True, timeout=600)
-    dagster = Path(sys.executable).parent / "dagster"
+    # as `make dev` does
     process = subprocess.Popen(
-        [str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "upsell.cli", "ui", "--port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True,
     )  # fmt: skip
@@ -81,6 +74,11 @@ def test_dagster_dev_serves_the_asset_graph(tmp_path):
         for expected in ("raw/crm_accounts", "marts/fct_mrr_movements", "ml/propensity_model",
                          "ml/propensity_scores", "serving/bi_duckdb"):  # fmt: skip
             assert expected in assets
+        assert "PooledSqliteEventLogStorage" in (tmp_path / "dagster.yaml").read_text()
+        # a run started from the command line (it fails at once: the landing zone is empty)
+        (tmp_path / "landing").mkdir()
+        cli_run = [sys.executable, "-m", "upsell.cli", "run"]
+        subprocess.run(cli_run, cwd=ROOT, env=env, capture_output=True, timeout=600)
         runs = _graphql(port, JOB_RUNS)["pipelineRunsOrError"]["results"]
         assert len(runs) == 1, runs
     finally:

@@ -9,7 +9,7 @@ import pytest
 
 from orchestration import event_log
 from orchestration.event_log import PooledSqliteEventLogStorage
-from orchestration.pipeline import dagster_home
+from orchestration.instance import dagster_home
 
 
 @dg.asset

@@ -66,6 +66,22 @@ def _train(args: argparse.Namespace, settings: Settings) -> int:
     return run_job(settings, "retrain", verbose=args.verbose)
 
 
+def _ui(args: argparse.Namespace, settings: Settings) -> int:
+    """The Dagster UI on the instance `upsell run` uses (its settings written when missing)."""
+    import os
+    from pathlib import Path
+
+    from orchestration.instance import dagster_home
+
+    home = dagster_home(settings)
+    workspace = Path(__file__).resolve().parents[1] / "workspace.yaml"
+    dagster = str(Path(sys.executable).parent / "dagster")
+    print(f"Dagster home {home}; the UI on http://{args.host}:{args.port}", flush=True)
+    command = [dagster, "dev", "-w", str(workspace), "-h", args.host, "-p", str(args.port)]
+    os.execv(dagster, command)  # the UI's process replaces this one: Ctrl-C stops it
+    return 0  # not reached
+
+
 def _features_missing(settings: Settings) -> str | None:
     """Why there is nothing to train on, or None; read-only, so a refused `upsell train`
     leaves no warehouse behind."""
@@ -156,6 +172,15 @@ def build_parser() -> argparse.ArgumentParser:
         "it only by the promotion rule, rescore every paying account and publish.",
     )
     train.set_defaults(handler=_train, paths=lambda args: tuple(PATHS))
+    ui = sub.add_parser(
+        "ui",
+        help="the Dagster UI: every asset, check, job, schedule and sensor, and past runs",
+        description="Start `dagster dev` on this installation's Dagster home (DAGSTER_HOME), "
+        "where `upsell run` and `upsell train` record their runs.",
+    )
+    ui.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    ui.add_argument("--port", type=int, default=3000, help="port (3000)")
+    ui.set_defaults(handler=_ui, paths=lambda args: tuple(PATHS))
     return parser
 
 
