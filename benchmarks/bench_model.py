@@ -4,7 +4,7 @@
 Generates (cached under data/bench/), loads, builds the dbt models, trains as the training
 asset does, and prints the holdout ROC AUC next to the oracle's (the simulator's true
 probabilities on the same rows), the top-decile lift, the baseline's figures, the training time
-and the scoring speed. Targets (propensity.md): AUC >= 0.95 x oracle AUC, lift >= 3.
+and the scoring speed. Targets (docs/model.md): AUC >= 0.95 x oracle AUC, lift >= 3.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ def read(folder: Path, table: str) -> str:
 
 
 def realized_expansions(landing: Path) -> str:
-    """Account and time of every expansion as propensity.md defines the label."""
+    """Account and time of every expansion as docs/model.md defines the label."""
     return f"""
         WITH ev AS (
             SELECT e.*, p.unit_price * e.quantity * (1 - e.discount_pct / 100)

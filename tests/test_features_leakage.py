@@ -1,5 +1,5 @@
 """Point-in-time features: building them from only the deliveries up to T gives the same rows,
-for every snapshot <= T, as building them from all deliveries (propensity.md)."""
+for every snapshot <= T, as building them from all deliveries (docs/model.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
--- Each upsell offer and whether it converted (metrics.md): within conversion_window_days after
+-- Each upsell offer and whether it converted (docs/metrics.md): within conversion_window_days after
 -- sent_at (after it, up to and including the window's last moment) the account takes what was
 -- offered. plan_upgrade: a subscription event to a plan of higher tier; seat_pack: a quantity
 -- increase; addon: a completed order containing the offered product. Revenue is the MRR

@@ -4,7 +4,7 @@
     incremental_strategy='delete+insert',
     on_schema_change='fail'
 ) }}
--- The propensity model's feature table (propensity.md): one row per paying account and
+-- The propensity model's feature table (docs/model.md): one row per paying account and
 -- month-end snapshot date T. Every feature is point in time: it uses only rows whose event time
 -- is <= T and that had been delivered by T (late rows do not leak into earlier snapshots), and
 -- for rows that change (accounts, orders, tickets, opportunities) the version known at T.

@@ -1,5 +1,5 @@
 {{ config(materialized='table') }}
--- Monthly web-shop KPIs (metrics.md): only completed orders count; revenue at the rate of the
+-- Monthly web-shop KPIs (docs/metrics.md): only completed orders count; revenue at the rate of the
 -- order date, in the reporting currency. One row per month from the first order's month.
 with completed as (
     select * from {{ ref('int_orders') }} where is_completed

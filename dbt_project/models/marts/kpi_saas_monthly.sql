@@ -1,6 +1,6 @@
 {{ config(materialized='table') }}
 -- Monthly SaaS KPIs, one row per month of the spine from the first subscription event's month,
--- every definition as in metrics.md.
+-- every definition as in docs/metrics.md.
 with movements as (
     select
         month,

@@ -1,5 +1,5 @@
 {{ config(materialized='table') }}
--- Upsell offers and their A/B tests (metrics.md): per campaign and variant, offers,
+-- Upsell offers and their A/B tests (docs/metrics.md): per campaign and variant, offers,
 -- conversions, conversion rate and revenue; each variant against the control (variant A, else
 -- the first in sort order): absolute and relative lift, a two-sided two-proportion z-test, the
 -- 95 % confidence interval of the difference, and a sample-ratio-mismatch chi-square test of

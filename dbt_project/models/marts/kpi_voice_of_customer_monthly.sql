@@ -1,5 +1,5 @@
 {{ config(materialized='table') }}
--- NPS and CSAT per month (metrics.md): NPS = (share of 9-10 - share of 0-6) x 100 over the
+-- NPS and CSAT per month (docs/metrics.md): NPS = (share of 9-10 - share of 0-6) x 100 over the
 -- month's nps responses; CSAT = share of 4-5 x 100 over its csat responses. Scores, not rates.
 with responses as (
     select
