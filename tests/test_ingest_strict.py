@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from upsell.contract import SUCCESS_MARKER, TABLES
-from upsell.ingest import rules
+from upsell.ingest import values
 from upsell.ingest.files import LandingFileError
 from upsell.ingest.loader import load_landing_zone
 from upsell.warehouse import connect
@@ -350,7 +350,7 @@ def test_an_accepted_date_has_one_spelling(text):
     date's one spelling: parsed and written back, it is the same text."""
     col = TABLES["usage_daily"].column("usage_date")
     got = duckdb.execute(
-        f"SELECT strftime({rules.parse(col, '$t')}, '%Y-%m-%d')", {"t": text}
+        f"SELECT strftime({values.parse(col, '$t')}, '%Y-%m-%d')", {"t": text}
     ).fetchone()[0]
     assert got is None or got == text
 
