@@ -11,6 +11,7 @@ from upsell.errors import UpsellError
 from upsell.ingest.deliveries import find_deliveries, listed
 from upsell.ingest.loader import LandingFileError, LoadReport, load_landing_zone
 from upsell.ingest.rules import VERSIONED
+from upsell.ingest.stats import raw_stats
 from upsell.quality import gx_suites
 
 OWNER = "team:data-engineering"
@@ -73,12 +74,6 @@ def _ignored_check(report: LoadReport, landing: Path) -> dg.AssetCheckResult:
     )
 
 
-def _preview(con, table: str) -> str:
-    frame = con.execute(f"SELECT * FROM raw.{table} ORDER BY _line LIMIT 5").df()
-    pii = [c.name for c in TABLES[table].columns if c.pii]
-    return frame.drop(columns=pii).to_markdown(index=False) if len(frame) else "(empty)"
-
-
 @dg.multi_asset(
     specs=RAW_SPECS,
     name="landing_zone_ingest",
@@ -96,55 +91,27 @@ def _preview(con, table: str) -> str:
     ],
 )
 def landing_zone_ingest(context: dg.AssetExecutionContext, warehouse: Warehouse):
-    run_id = context.run.run_id
     gx_suites.warm_up()  # the raw suites check these tables next: GX imports while we load
     with warehouse.connect() as con:
         try:
-            report = load_landing_zone(con, warehouse.landing, run_id)
+            report = load_landing_zone(con, warehouse.landing, context.run.run_id)
         except LandingFileError as exc:
             raise dg.Failure(description=str(exc)) from None
-        for day in report.skipped_incomplete:
-            context.log.warning(f"delivery {day} has no _SUCCESS yet: skipped")
-        context.log.info(
-            f"loaded {len(report.loaded)} deliveries; {len(report.already_loaded)} loaded before"
-        )
-        this_run = {t.table: t for _, t in report.tables}
-        for table in TABLES:
-            loaded = sum(t.loaded for _, t in report.tables if t.table == table)
-            quarantined = sum(t.quarantined for _, t in report.tables if t.table == table)
-            total, in_quarantine = con.execute(
-                f"SELECT (SELECT count(*) FROM raw.{table}), "
-                f"(SELECT count(*) FROM raw.{table}__quarantine)"
-            ).fetchone()
-            yield dg.MaterializeResult(
-                asset_key=raw_key(table),
-                metadata={
-                    "rows_loaded": loaded,
-                    "rows_quarantined": quarantined,
-                    "deliveries_loaded": [d.isoformat() for d in report.loaded],
-                    "dagster/row_count": total,
-                    "rows_in_quarantine": in_quarantine,
-                    "bad_share_latest": this_run[table].bad_share if table in this_run else 0.0,
-                    "preview": dg.MetadataValue.md(_preview(con, table)),
-                },
-            )
-
-        for name in VERSIONED:
-            versions = con.execute(f"SELECT count(*) FROM raw.{name}__history").fetchone()[0]
-            yield dg.MaterializeResult(
-                asset_key=raw_key(f"{name}__history"), metadata={"dagster/row_count": versions}
-            )
-        delivered = con.execute(
-            "SELECT count(*), max(delivery_date) FROM raw._deliveries"
-        ).fetchone()
+        stats = raw_stats(con, report)
+    for day in report.skipped_incomplete:
+        context.log.warning(f"delivery {day} has no _SUCCESS yet: skipped")
+    context.log.info(
+        f"loaded {len(report.loaded)} deliveries; {len(report.already_loaded)} loaded before"
+    )
+    for relation, metadata in stats.items():
+        if "preview" in metadata:
+            metadata["preview"] = dg.MetadataValue.md(metadata["preview"])
         yield dg.MaterializeResult(
-            asset_key=raw_key("_deliveries"),
-            metadata={
-                "dagster/row_count": delivered[0],
-                "latest_delivery": str(delivered[1]),
-                "deliveries_loaded": [d.isoformat() for d in report.loaded],
-            },
-            check_results=[_ignored_check(report, warehouse.landing)],
+            asset_key=raw_key(relation),
+            metadata=metadata,
+            check_results=(
+                [_ignored_check(report, warehouse.landing)] if relation == "_deliveries" else []
+            ),
         )
 
 
