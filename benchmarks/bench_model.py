@@ -19,7 +19,7 @@ from benchmarks.common import CACHE, against_oracle, landing_for, scale_args
 from ml.features import prepare
 from ml.train import predict
 from ml.training import train_and_evaluate
-from orchestration.defs.transform import run_dbt
+from orchestration.dbt.runs import run_dbt
 from upsell.ingest.loader import load_landing_zone
 from upsell.warehouse import connect
 

@@ -34,7 +34,7 @@ from ml import registry
 from ml.features import prepare
 from ml.split import out_of_time_split
 from ml.train import predict
-from orchestration.defs.transform import run_dbt
+from orchestration.dbt.runs import run_dbt
 from upsell.config import DEFAULTS, folder_env
 from upsell.sample_data import generate
 from upsell.sample_data.simulate import Options

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from orchestration.defs.transform import DBT_DIR
+from orchestration.dbt.project import DBT_DIR
 from upsell.warehouse import connect
 
 BUILT = ("model", "snapshot")

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.dbt.project import DBT_DIR
 from orchestration.defs.model import MODEL_KEY, SCORES_KEY
-from orchestration.defs.transform import DBT_DIR
 from orchestration.instance import dagster_home
 from orchestration.pipeline import execute
 from upsell.config import Settings

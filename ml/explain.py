@@ -10,10 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy.special import expit
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 
 from ml.features import CATEGORICAL, FEATURES
+from upsell.compat.sklearn_hgb import binary_trees
 
 LABELS = {
     "seat_utilisation": ("seat utilisation", "pct"),
@@ -98,28 +97,21 @@ def tree_drops(
 
     Swapping one column changes only the trees that split on it, so the others are predicted
     once per row, not once per feature; the drops are the same to 1e-15, and the
-    probabilities are summed in scikit-learn's order, so they equal ``predict_proba``'s. This reads
-    scikit-learn internals (its version is pinned; the unit test compares with
+    probabilities are summed in scikit-learn's order, so they equal ``predict_proba``'s. The
+    trees are read through ``upsell.compat.sklearn_hgb`` (the unit test compares with
     ``swap_drops``). ``None`` for any other model.
     """
-    inner = _inner_columns(model, matrix.shape[1])
-    if inner is None:
+    hgb = binary_trees(model, matrix.shape[1])
+    if hgb is None:
         return None
-    trees = [iteration[0] for iteration in model._predictors]
-    splits_on = [set(t.nodes["feature_idx"][t.nodes["is_leaf"] == 0].tolist()) for t in trees]
-    bitsets, f_idx_map = model._bin_mapper.make_known_categories_bitsets()
-    threads = _openmp_effective_n_threads()
-
-    def predict(tree, rows: np.ndarray) -> np.ndarray:
-        return tree.predict(rows, known_cat_bitsets=bitsets, f_idx_map=f_idx_map, n_threads=threads)
-
-    typical = model._preprocess_X(reference[None, :].astype(np.float64), reset=False)[0]
+    trees, splits_on = hgb.trees, hgb.splits_on()
+    typical = hgb.preprocess(reference[None, :])[0]
     probability = np.zeros(len(matrix))
     drops = np.zeros((len(matrix), len(columns)))
     for start in range(0, len(matrix), chunk):
-        rows = model._preprocess_X(matrix[start : start + chunk], reset=False)
-        per_tree = np.stack([predict(tree, rows) for tree in trees])
-        raw = np.zeros(len(rows)) + model._baseline_prediction.item()
+        rows = hgb.preprocess(matrix[start : start + chunk])
+        per_tree = np.stack([hgb.predict(tree, rows) for tree in trees])
+        raw = np.zeros(len(rows)) + hgb.baseline
         for tree_values in per_tree:  # as HistGradientBoostingClassifier._raw_predict adds
             raw += tree_values
         base = expit(raw)
@@ -127,38 +119,15 @@ def tree_drops(
         for k, j in enumerate(columns):
             if j is None:
                 continue
-            col = inner[j]
+            col = hgb.inner[j]
             changed = rows.copy()
             changed[:, col] = typical[col]
             shift = np.zeros(len(rows))
             for i, used in enumerate(splits_on):
                 if col in used:
-                    shift += predict(trees[i], changed) - per_tree[i]
+                    shift += hgb.predict(trees[i], changed) - per_tree[i]
             drops[start : start + len(rows), k] = base - expit(raw + shift)
     return probability, drops
-
-
-def _inner_columns(model, n: int) -> np.ndarray | None:
-    """Where each input column sits in the matrix the trees read (the classifier reorders its
-    categorical columns first), or ``None`` when the model is not a fitted binary
-    HistGradientBoostingClassifier."""
-    if not isinstance(model, HistGradientBoostingClassifier) or model.n_trees_per_iteration_ != 1:
-        return None
-    if model._preprocessor is None:
-        return np.arange(n)
-    selected = [
-        np.asarray(cols)
-        for _, step, cols in model._preprocessor.transformers_
-        if not (isinstance(step, str) and step == "drop")
-    ]
-    order = np.concatenate(
-        [np.flatnonzero(c) if c.dtype == bool else c.astype(int) for c in selected]
-    )
-    if sorted(order.tolist()) != list(range(n)):
-        return None
-    inner = np.empty(n, dtype=int)
-    inner[order] = np.arange(n)
-    return inner
 
 
 def describe(feature: str, value, typical) -> str:

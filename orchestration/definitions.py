@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.dbt.runs import dbt_resource
 from orchestration.defs.ingest import landing_zone_ingest, new_delivery_sensor
 from orchestration.defs.jobs import daily_refresh, full_refresh, retrain, schedules
 from orchestration.defs.mart_checks import mart_suites
 from orchestration.defs.model import propensity_model, propensity_scores
 from orchestration.defs.raw_checks import fx_coverage, raw_suites
 from orchestration.defs.serving import serving_file
-from orchestration.defs.transform import dbt_models, dbt_resource
+from orchestration.defs.transform import dbt_models
 from orchestration.resources import Warehouse
 from upsell.config import Settings
 

@@ -19,9 +19,9 @@ concurrency:
   pools:
     default_limit: 1
 # Dagster's SQLite event log in its default folder, with connections kept open between events
-# (orchestration/event_log.py: about 10 s less per daily run).
+# (upsell/compat/dagster_event_log.py: about 10 s less per daily run).
 event_log_storage:
-  module: orchestration.event_log
+  module: upsell.compat.dagster_event_log
   class: PooledSqliteEventLogStorage
   config:
     base_dir: {runs}

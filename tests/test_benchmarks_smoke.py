@@ -61,9 +61,9 @@ def test_direct_sql_runs_under_the_settings_of_dbts_profile():
 
 def test_the_feature_models_timed_are_the_folder_and_the_feature_table():
     from benchmarks.stages import feature_models
-    from orchestration.defs.transform import DBT_DIR, MANIFEST_PATH
+    from orchestration.dbt.project import DBT_DIR, manifest
 
-    found = feature_models(json.loads(MANIFEST_PATH.read_text()))
+    found = feature_models(manifest())
     folder = DBT_DIR / "models" / "intermediate" / "features"
     expected = {p.stem for p in folder.glob("*.sql")} | {"fct_account_features"}
     assert len(expected) > 2

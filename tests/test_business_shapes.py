@@ -13,9 +13,10 @@ import dagster as dg
 import duckdb
 import pytest
 
+from orchestration.dbt.runs import dbt_resource
 from orchestration.defs.ingest import landing_zone_ingest
 from orchestration.defs.raw_checks import fx_coverage, raw_suites
-from orchestration.defs.transform import dbt_models, dbt_resource
+from orchestration.defs.transform import dbt_models
 from orchestration.resources import Warehouse
 
 DELIVERY = "2026-03-31"

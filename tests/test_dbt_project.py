@@ -16,12 +16,9 @@ from pathlib import Path
 from dagster_dbt import DbtProject
 from dbt.cli.main import dbtRunner
 
-from orchestration.defs.transform import (
-    DBT_EXECUTABLE,
-    dbt_resource,
-    ensure_manifest,
-    prune_invocation_folders,
-)
+from orchestration.dbt.project import ensure_manifest
+from orchestration.dbt.runs import dbt_resource, prune_invocation_folders
+from upsell.compat.dagster_dbt import DBT_EXECUTABLE
 from upsell.contract import TABLES
 
 PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"

@@ -7,9 +7,9 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from orchestration import event_log
-from orchestration.event_log import PooledSqliteEventLogStorage
 from orchestration.instance import dagster_home
+from upsell.compat import dagster_event_log as event_log
+from upsell.compat.dagster_event_log import PooledSqliteEventLogStorage
 
 
 @dg.asset

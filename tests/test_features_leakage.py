@@ -8,7 +8,7 @@ from datetime import date
 
 import duckdb
 
-from orchestration.defs.transform import run_dbt
+from orchestration.dbt.runs import run_dbt
 from tests.conftest import make_landing
 from tests.landing_sql import read
 from upsell.ingest.loader import load_landing_zone

@@ -16,16 +16,13 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration import test_scope
+from orchestration.dbt import delivery_scoped_tests
+from orchestration.dbt.delivery_scoped_tests import utc_now
+from orchestration.dbt.project import DBT_PROJECT
+from orchestration.dbt.runs import dbt_resource, run_dbt
 from orchestration.defs.ingest import NOTHING_IGNORED, landing_zone_ingest
 from orchestration.defs.raw_checks import raw_suites
-from orchestration.defs.transform import (
-    DBT_PROJECT,
-    dbt_models,
-    dbt_resource,
-    run_dbt,
-    utc_now,
-)
+from orchestration.defs.transform import dbt_models
 from orchestration.resources import Warehouse
 from tests.landing_sql import read
 
@@ -199,14 +196,14 @@ def test_a_daily_run_checks_the_usage_keys_its_deliveries_touched(built, tmp_pat
     checks only the keys of deliveries loaded after it, each against the whole table."""
     _, warehouse, _ = built
     con = duckdb.connect(str(warehouse), read_only=True)
-    runs = con.execute(f"SELECT loaded_after, passed FROM {test_scope.TABLE}").fetchall()
+    runs = con.execute(f"SELECT loaded_after, passed FROM {delivery_scoped_tests.TABLE}").fetchall()
     con.close()
     assert runs == [(None, True)]
 
     copy = tmp_path / "warehouse.duckdb"
     shutil.copy(warehouse, copy)
     con = duckdb.connect(str(copy))
-    after = test_scope.begin(con, "next", utc_now(), whole_tables=False)
+    after = delivery_scoped_tests.begin(con, "next", utc_now(), whole_tables=False)
     assert after is not None  # the run above passed on whole tables
     # a duplicate of a row no delivery since has touched, and one a new delivery brought
     con.execute("INSERT INTO raw.usage_daily SELECT * FROM raw.usage_daily LIMIT 1")
@@ -229,6 +226,7 @@ def test_a_daily_run_checks_the_usage_keys_its_deliveries_touched(built, tmp_pat
 
     assert failures() == 1  # the new delivery's key only
     con = duckdb.connect(str(copy))
-    con.execute(f"UPDATE {test_scope.TABLE} SET loaded_after = NULL WHERE run_id = 'next'")
+    table = delivery_scoped_tests.TABLE
+    con.execute(f"UPDATE {table} SET loaded_after = NULL WHERE run_id = 'next'")
     con.close()
     assert failures() == 2  # whole table

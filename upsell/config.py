@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from upsell.compat.dagster_cron import is_valid_cron
 from upsell.errors import UpsellError
 
 DEFAULTS = {
@@ -59,9 +60,7 @@ def _timezone(text: str) -> str:
 
 
 def _cron(name: str, text: str) -> str:
-    from dagster._utils.schedules import is_valid_cron_string  # dagster's own parser
-
-    if not is_valid_cron_string(text):
+    if not is_valid_cron(text):
         raise UpsellError(
             f"{name}={text!r} is not a cron expression of five fields such as '0 6 * * *'"
         )

@@ -9,7 +9,7 @@ from datetime import date
 
 import duckdb
 
-from orchestration.defs.transform import run_dbt
+from orchestration.dbt.runs import run_dbt
 from upsell.ingest.loader import load_landing_zone
 from upsell.sample_data import generate
 from upsell.sample_data.simulate import Options

@@ -13,7 +13,7 @@ import pytest
 from sklearn.dummy import DummyClassifier
 
 from ml import registry
-from orchestration.defs.transform import DBT_DIR
+from orchestration.dbt.project import DBT_DIR
 from tests.reliability.state import DBT_SECRET, SALT
 from upsell.config import Settings
 from upsell.errors import UpsellError

@@ -1,13 +1,14 @@
-"""Which rows the daily run's delivery-scoped data tests read (orchestration/test_scope.py)."""
+"""Which rows the daily run's delivery-scoped data tests read
+(orchestration/dbt/delivery_scoped_tests.py)."""
 
 import json
 from datetime import datetime, timedelta
 
 import duckdb
 
-from orchestration import test_scope
-from orchestration.defs.transform import DBT_PROJECT
-from orchestration.test_scope import DataTestRun, scope
+from orchestration.dbt import delivery_scoped_tests
+from orchestration.dbt.delivery_scoped_tests import DataTestRun, scope
+from orchestration.dbt.project import DBT_PROJECT
 
 NOW = datetime(2026, 11, 28, 6)
 DAY = timedelta(days=1)
@@ -43,17 +44,18 @@ def test_begin_records_the_scope_and_mark_passed_the_outcome():
     con.execute("CREATE SCHEMA raw")
     con.execute("CREATE TABLE raw._deliveries (delivery_date DATE, loaded_at TIMESTAMP)")
     con.execute("INSERT INTO raw._deliveries VALUES ('2026-11-27', $at)", {"at": NOW - DAY})
-    assert test_scope.begin(con, "a", NOW - DAY, whole_tables=False) is None
-    test_scope.mark_passed(con, "a")
-    assert test_scope.begin(con, "b", NOW, whole_tables=False) == NOW - DAY
-    assert test_scope.begin(con, "c", NOW, whole_tables=True) is None
-    rows = con.execute(f"SELECT run_id, passed FROM {test_scope.TABLE} ORDER BY run_id").fetchall()
+    assert delivery_scoped_tests.begin(con, "a", NOW - DAY, whole_tables=False) is None
+    delivery_scoped_tests.mark_passed(con, "a")
+    assert delivery_scoped_tests.begin(con, "b", NOW, whole_tables=False) == NOW - DAY
+    assert delivery_scoped_tests.begin(con, "c", NOW, whole_tables=True) is None
+    table = delivery_scoped_tests.TABLE
+    rows = con.execute(f"SELECT run_id, passed FROM {table} ORDER BY run_id").fetchall()
     assert rows == [("a", True), ("b", False), ("c", False)]
 
 
 def test_the_usage_uniqueness_test_is_the_scoped_one_and_alone_reads_the_deliveries():
     manifest = json.loads(DBT_PROJECT.manifest_path.read_text())
-    scoped = test_scope.scoped_tests(manifest)
+    scoped = delivery_scoped_tests.scoped_tests(manifest)
     assert scoped == {"unique_combination_stg_usage__daily_account_id__usage_date"}
     on_deliveries = {
         node["name"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -74,3 +74,8 @@ def begin(
 
 def mark_passed(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
     con.execute(f"UPDATE {TABLE} SET passed = true WHERE run_id = ?", [run_id])
+
+
+def utc_now() -> datetime:
+    """Naive UTC, as the loader writes raw._deliveries.loaded_at."""
+    return datetime.now(UTC).replace(tzinfo=None)

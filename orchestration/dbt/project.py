@@ -1,0 +1,100 @@
+"""The dbt project: where it is, its manifest (parsed when stale, once per process), and the
+environment its profile reads."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from dagster_dbt import DbtProject
+from dbt.cli.main import dbtRunner
+
+from upsell.config import Settings
+
+DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+DBT_PROJECT = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
+OUTPUTS = {"target", "logs"}  # folders dbt writes: not sources of the manifest
+# what profiles.yml reads
+PROFILE_ENV = ("UPSELL_WAREHOUSE", "UPSELL_DUCKDB_MEMORY_LIMIT", "UPSELL_DBT_THREADS")
+
+
+@cache
+def manifest_path() -> Path:
+    """The project's manifest, made current for the configured warehouse on first use.
+
+    ``@dbt_assets`` reads the manifest when the asset is defined, so loading the definitions
+    calls this once; importing this module, the runners or the tests' helpers does not parse.
+    """
+    return ensure_manifest()
+
+
+@cache
+def manifest() -> dict[str, Any]:
+    return json.loads(manifest_path().read_text())
+
+
+def ensure_manifest(project: DbtProject = DBT_PROJECT, warehouse: str | None = None) -> Path:
+    """Parse the dbt project when its manifest is missing, older than any project file, or
+    parsed for another profile than the dbt steps of ``warehouse`` (default: the configured
+    one) will use.
+
+    ``DbtProject.prepare_if_dev`` only acts under ``dagster dev``; the CLI, the tests and a
+    scheduled deployment load the definitions without it. dbt reuses the parse (partial
+    parsing) only for the same profile, warehouse path and memory limit included; otherwise
+    every dbt step parses the whole project again (about 5 s each). A file lock keeps
+    processes that load the definitions at the same time (test workers, code servers) from
+    parsing at once.
+    """
+    manifest = project.manifest_path
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    stamp = manifest.parent / "parsed_for.json"
+    with (
+        (manifest.parent / ".parse.lock").open("w") as lock,
+        warehouse_env(warehouse or str(Settings.from_env().warehouse)),
+    ):
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        profile = json.dumps({name: os.environ.get(name) for name in PROFILE_ENV})
+        folder = str(project.project_dir)
+        newest = max(p.stat().st_mtime for p in _project_files(project.project_dir))
+        if (
+            not manifest.exists()
+            or manifest.stat().st_mtime < newest
+            or not stamp.exists()
+            or stamp.read_text() != profile
+        ):
+            result = dbtRunner().invoke(
+                ["parse", "--quiet", "--project-dir", folder, "--profiles-dir", folder]
+            )
+            if not result.success:
+                raise RuntimeError(f"dbt parse failed: {result.exception}")
+            stamp.write_text(profile)
+    return manifest
+
+
+def _project_files(folder: Path) -> Iterator[Path]:
+    """The project's own files; dbt's outputs (thousands of files after a few weeks of runs)
+    are not walked."""
+    for top in folder.iterdir():
+        if top.name in OUTPUTS:
+            continue
+        yield from [top] if top.is_file() else (p for p in top.rglob("*") if p.is_file())
+
+
+@contextmanager
+def warehouse_env(path: str) -> Iterator[None]:
+    """dbt's profile reads UPSELL_WAREHOUSE: point it at the resource's warehouse."""
+    before = os.environ.get("UPSELL_WAREHOUSE")
+    os.environ["UPSELL_WAREHOUSE"] = path
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("UPSELL_WAREHOUSE", None)
+        else:
+            os.environ["UPSELL_WAREHOUSE"] = before
