@@ -17,7 +17,7 @@ import duckdb
 
 from benchmarks.common import CACHE, against_oracle, landing_for, scale_args
 from ml.features import prepare
-from ml.train import predict
+from ml.fit import predict
 from ml.training import train_and_evaluate
 from orchestration.dbt.runs import run_dbt
 from upsell.ingest.loader import load_landing_zone

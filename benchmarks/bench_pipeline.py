@@ -32,8 +32,8 @@ from benchmarks.direct_sql import run_direct
 from benchmarks.report import render
 from ml import registry
 from ml.features import prepare
+from ml.fit import predict
 from ml.split import out_of_time_split
-from ml.train import predict
 from orchestration.dbt.runs import run_dbt
 from upsell.config import DEFAULTS, folder_env
 from upsell.sample_data import generate

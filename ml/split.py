@@ -8,6 +8,8 @@ import pandas as pd
 
 from ml.features import LABEL
 
+HOLDOUT_SNAPSHOTS = 3  # the most recent labelled snapshots held out for evaluation
+
 
 class NotEnoughHistory(Exception):
     """Too little labelled history to train and evaluate a model."""
@@ -23,7 +25,7 @@ class Split:
 
 def out_of_time_split(
     frame: pd.DataFrame,
-    holdout_snapshots: int = 3,
+    holdout_snapshots: int = HOLDOUT_SNAPSHOTS,
     min_train_snapshots: int = 3,
     min_rows: int = 200,
     min_positives: int = 20,

@@ -11,8 +11,11 @@ from sklearn.pipeline import Pipeline
 
 from ml.evaluate import evaluate
 from ml.features import LABEL
-from ml.split import Split, out_of_time_split
-from ml.train import BASELINE_FEATURES, fit_baseline, fit_model, predict
+from ml.fit import BASELINE_FEATURES, fit_baseline, fit_model, predict
+from ml.split import HOLDOUT_SNAPSHOTS, Split, out_of_time_split
+
+# Bounds training memory (about 1 GB of features); 100k accounts x 2 years is ~1.3 M.
+MAX_TRAINING_ROWS = 2_000_000
 
 
 @dataclass
@@ -26,7 +29,7 @@ class TrainingRound:
 
 
 def train_and_evaluate(
-    frame: pd.DataFrame, holdout_snapshots: int = 3, seed: int = 0
+    frame: pd.DataFrame, holdout_snapshots: int = HOLDOUT_SNAPSHOTS, seed: int = 0
 ) -> TrainingRound:
     """Raises ``NotEnoughHistory`` (one clear sentence) when there is too little to learn from."""
     split = out_of_time_split(frame, holdout_snapshots=holdout_snapshots)
@@ -44,3 +47,10 @@ def train_and_evaluate(
         holdout_probabilities=pd.Series(probabilities, index=split.holdout.index),
         seconds=seconds,
     )
+
+
+def accounts_per_10k(rows: int, max_rows: int) -> int:
+    """How many accounts in 10,000 to train on so that about ``max_rows`` rows are used."""
+    if rows <= max_rows:
+        return 10_000
+    return max(1, int(10_000 * max_rows / rows))

@@ -25,9 +25,9 @@ from ml.explain import (
     tree_drops,
 )
 from ml.features import CATEGORICAL, FEATURES, LABEL, NUMERIC, prepare
+from ml.fit import fit_baseline, fit_model
 from ml.offers import association_rules, next_best_offer
 from ml.split import NotEnoughHistory, out_of_time_split
-from ml.train import fit_baseline, fit_model
 
 
 def _frame(snapshots: int, accounts: int = 120, seed: int = 0) -> pd.DataFrame:

@@ -10,9 +10,10 @@ import duckdb
 import pytest
 
 from ml import registry
+from ml.training import accounts_per_10k
 from orchestration.dbt.runs import dbt_resource
 from orchestration.defs.ingest import landing_zone_ingest
-from orchestration.defs.model import accounts_per_10k, propensity_model, propensity_scores
+from orchestration.defs.model import propensity_model, propensity_scores
 from orchestration.defs.raw_checks import raw_suites
 from orchestration.defs.transform import dbt_models
 from orchestration.resources import Warehouse

@@ -274,5 +274,15 @@ TABLES: dict[str, Table] = {
     )
 }
 
+
+def enum(table: str, column: str) -> tuple[str, ...]:
+    """The allowed values of an enumerated column, in the contract's order: the generator
+    writes them by position, so the order is part of what it generates."""
+    values = TABLES[table].column(column).enum
+    if values is None:
+        raise KeyError(f"{table}.{column} is not an enumerated column")
+    return values
+
+
 SUCCESS_MARKER = "_SUCCESS"
 FORMATS = ("csv", "parquet", "jsonl")

@@ -1,7 +1,7 @@
 {#- ml.propensity_scores is written by the scoring asset (Python), which may not have run yet
     (a new installation, too little history to train). Creating it empty, with the columns the
-    scoring asset writes (orchestration/defs/model.py SCORE_COLUMNS), lets the marts that read
-    it always join it: their score columns are simply null until scores exist. -#}
+    scoring asset writes (ml/scoring.py SCORE_COLUMNS; a test compares the two), lets the marts
+    that read it always join it: their score columns are simply null until scores exist. -#}
 {% macro ensure_scores_table() %}
     {%- set scores = source('ml', 'propensity_scores') -%}
     create schema if not exists {{ scores.schema }};

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from upsell.contract import enum
+
 CURRENCIES = ("EUR", "USD", "GBP")
 # Price multiplier per billing currency, and each currency's starting value in EUR.
 PRICE_FACTOR = np.array([1.0, 1.1, 0.85])
 EUR_PER_UNIT_START = np.array([1.0, 0.92, 1.17])
 
-SEGMENTS = ("smb", "mid_market", "enterprise")
+SEGMENTS = enum("crm_accounts", "segment")
 SEGMENT_SHARE = (0.6, 0.3, 0.1)
 EMPLOYEES_MEDIAN = np.array([18.0, 240.0, 2800.0])
 ANNUAL_SHARE = np.array([0.15, 0.35, 0.6])

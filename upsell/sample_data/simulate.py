@@ -6,7 +6,7 @@ hazards computed at the previous month end, and appends the resulting rows to bu
 The hazards are the ground truth: an account near its seat or feature limits, growing and
 happy expands more; an unhappy, under-used one churns more.
 
-Output rows carry integer codes and epoch seconds; ``write.py`` turns them into the contract's
+Output rows carry integer codes and epoch seconds; ``tables.py`` turns them into the contract's
 strings with DuckDB. Every row also carries ``_arrival``: when the source system exported it,
 which decides the delivery it lands in.
 """
@@ -19,20 +19,14 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from upsell.contract import enum
 from upsell.sample_data import catalog as cat
 
 DAY = 86_400
 P_OFFER = 0.05  # monthly chance that a paying account receives a campaign offer
 LATE_EVENT_SHARE = 0.03  # subscription events recorded weeks after they took effect
-EVENT = {
-    "created": 0,
-    "plan_changed": 1,
-    "quantity_changed": 2,
-    "discount_changed": 3,
-    "cancelled": 4,
-    "reactivated": 5,
-}
-OFFER_TYPES = ("plan_upgrade", "seat_pack", "addon")
+# Event codes: the position of each event type in the contract.
+EVENT = {name: code for code, name in enumerate(enum("sub_subscription_events", "event_type"))}
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from upsell.contract import enum
 from upsell.sample_data import catalog as cat
 from upsell.sample_data.simulate import DAY, LATE_EVENT_SHARE, Simulation
 
@@ -272,6 +273,7 @@ def _enum(values: tuple[str, ...], col: str) -> str:
 
 
 CUR = _enum(cat.CURRENCIES, "cur")
+NPS, CSAT = enum("crm_survey_responses", "survey_type")
 PRODUCT_IDS = tuple(p[0] for p in cat.PRODUCTS)
 CONTRACT_SQL = {
     "crm_accounts": f"""
@@ -296,35 +298,35 @@ CONTRACT_SQL = {
                {ts("created")} AS created_at, {ts("updated")} AS updated_at""",
     "crm_opportunities": f"""
         SELECT printf('O%08d', opp + 1) AS opportunity_id, printf('A%07d', acc + 1) AS account_id,
-               {_enum(("new_business", "upsell", "cross_sell", "renewal"), "otype")}
+               {_enum(enum("crm_opportunities", "opportunity_type"), "otype")}
                  AS opportunity_type,
-               {_enum(("open", "closed_won", "closed_lost"), "stage")} AS stage,
+               {_enum(enum("crm_opportunities", "stage"), "stage")} AS stage,
                amount::DECIMAL(18, 2) AS amount, {CUR} AS currency,
                {ts("created")} AS created_at, {ts("closed")} AS closed_at,
                {ts("updated")} AS updated_at""",
     "crm_activities": f"""
         SELECT printf('V%09d', activity + 1) AS activity_id, printf('A%07d', acc + 1) AS account_id,
                CASE WHEN contact >= 0 THEN printf('C%08d', contact + 1) END AS contact_id,
-               {_enum(("email", "call", "meeting"), "atype")} AS activity_type,
+               {_enum(enum("crm_activities", "activity_type"), "atype")} AS activity_type,
                {ts("ts")} AS occurred_at""",
     "crm_support_tickets": f"""
         SELECT printf('T%08d', ticket + 1) AS ticket_id, printf('A%07d', acc + 1) AS account_id,
-               {_enum(("low", "normal", "high", "urgent"), "prio")} AS priority,
+               {_enum(enum("crm_support_tickets", "priority"), "prio")} AS priority,
                {ts("opened")} AS opened_at, {ts("resolved")} AS resolved_at,
                {ts("updated")} AS updated_at""",
     "crm_survey_responses": f"""
         SELECT printf('R%08d', response + 1) AS response_id,
                printf('A%07d', acc + 1) AS account_id, printf('C%08d', contact + 1) AS contact_id,
-               CASE WHEN nps THEN 'nps' ELSE 'csat' END AS survey_type,
+               CASE WHEN nps THEN '{NPS}' ELSE '{CSAT}' END AS survey_type,
                score::BIGINT AS score, {ts("ts")} AS responded_at""",
     "crm_upsell_offers": f"""
         SELECT printf('U%08d', offer + 1) AS offer_id, printf('A%07d', acc + 1) AS account_id,
                printf('CMP-%03d', campaign + 1) AS campaign_id,
                ['A', 'B', 'C'][variant + 1] AS variant,
-               {_enum(("plan_upgrade", "seat_pack", "addon"), "offer_type")} AS offer_type,
+               {_enum(enum("crm_upsell_offers", "offer_type"), "offer_type")} AS offer_type,
                CASE WHEN offer_type = 2 THEN {_enum(PRODUCT_IDS, "item_product")}
                     ELSE (SELECT list(plan_id) FROM plans)[item_plan + 1] END AS offered_item,
-               {_enum(("email", "in_app", "sales"), "channel")} AS channel,
+               {_enum(enum("crm_upsell_offers", "channel"), "channel")} AS channel,
                {ts("sent")} AS sent_at""",
     "sub_plans": """
         SELECT plan_id, plan_name, tier::BIGINT AS tier,
@@ -334,21 +336,8 @@ CONTRACT_SQL = {
         SELECT printf('E%09d', event + 1) AS event_id,
                printf('S%08d', acc * 2 + kind + 1) AS subscription_id,
                printf('A%07d', acc + 1) AS account_id,
-               {
-        _enum(
-            tuple(
-                (
-                    "created",
-                    "plan_changed",
-                    "quantity_changed",
-                    "discount_changed",
-                    "cancelled",
-                    "reactivated",
-                )
-            ),
-            "etype",
-        )
-    } AS event_type,
+               {_enum(enum("sub_subscription_events", "event_type"), "etype")}
+                 AS event_type,
                {ts("eff")} AS effective_at,
                (SELECT list(plan_id) FROM plans)[plan + 1] AS plan_id,
                seats::BIGINT AS quantity, disc::DECIMAL(5, 2) AS discount_pct,
@@ -359,7 +348,7 @@ CONTRACT_SQL = {
                printf('A%07d', acc + 1) AS account_id,
                {ts("issued")} AS issued_at, {ts("due")} AS due_at,
                amount::DECIMAL(18, 2) AS amount, {CUR} AS currency,
-               {_enum(("paid", "open", "void", "uncollectible"), "status")} AS status,
+               {_enum(enum("sub_invoices", "status"), "status")} AS status,
                {ts("paid_at")} AS paid_at""",
     "shop_products": """
         SELECT product_id, product_name, category, is_addon, currency,
@@ -367,7 +356,7 @@ CONTRACT_SQL = {
     "shop_orders": f"""
         SELECT printf('W%08d', "order" + 1) AS order_id, printf('A%07d', acc + 1) AS account_id,
                {ts("ts")} AS ordered_at,
-               {_enum(("completed", "cancelled", "refunded"), "status")} AS status,
+               {_enum(enum("shop_orders", "status"), "status")} AS status,
                {CUR} AS currency, total::DECIMAL(18, 2) AS order_total,
                {ts("updated")} AS updated_at""",
     "shop_order_items": f"""

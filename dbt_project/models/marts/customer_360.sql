@@ -80,14 +80,11 @@ orders as (
 
 addons as (
     select
-        orders.account_id,
-        count(distinct items.product_id) as addons_owned,
-        {{ dbt.listagg('distinct items.product_id', "', '", "order by items.product_id") }} as addon_products
-    from {{ ref('int_orders') }} as orders
-    inner join {{ ref('stg_shop__order_items') }} as items on orders.order_id = items.order_id
-    inner join {{ ref('stg_shop__products') }} as products on items.product_id = products.product_id
-    where orders.is_completed and products.is_addon
-    group by orders.account_id
+        account_id,
+        count(distinct product_id) as addons_owned,
+        {{ dbt.listagg('distinct product_id', "', '", "order by product_id") }} as addon_products
+    from {{ ref('int_account_addons_owned') }}
+    group by account_id
 ),
 
 surveys as (
