@@ -97,7 +97,7 @@ def decide(
     rule: PromotionRule,
     same_data: bool = False,
 ) -> tuple[bool, str]:
-    """Whether the challenger becomes champion (propensity.md's promotion rule), and why.
+    """Whether the challenger becomes champion (the promotion rule of docs/model.md), and why.
 
     A challenger trained on newer data may be slightly worse on the same holdout (within the
     margin) and still replace the champion: it has seen more recent behaviour. Retrained on the

@@ -1,5 +1,5 @@
 {{ config(materialized='table') }}
--- One row per account, as of the latest delivery (metrics.md). No PII: people are not named
+-- One row per account, as of the latest delivery (docs/metrics.md). No PII: people are not named
 -- here, and contacts appear only as counts. Money in the reporting currency. The model
 -- columns stay null until the scoring asset has written ml.propensity_scores.
 
