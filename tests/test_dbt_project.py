@@ -1,7 +1,7 @@
-"""The dbt project parses, and its raw sources are exactly the landing contract's tables;
-the manifest is parsed again when a project file or the profile changes, not when dbt writes
-its outputs; old dbt invocation folders are pruned; the dbt resource knows dbt's version
-without asking it."""
+"""The dbt project parses, and its raw sources are exactly the landing contract's tables,
+generated from it; the manifest is parsed again when a project file or the profile changes, not
+when dbt writes its outputs; old dbt invocation folders are pruned; the dbt resource knows dbt's
+version without asking it."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from orchestration.defs.transform import (
     prune_invocation_folders,
 )
 from upsell.contract import TABLES
+from upsell.dbt_sources import SOURCES_FILE, column_description, write_sources
 
 PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
 
@@ -88,3 +89,24 @@ def test_the_manifest_is_parsed_again_when_the_project_or_the_profile_changes(tm
     # another warehouse is another profile: dbt would not reuse this parse
     ensure_manifest(dbt, str(tmp_path / "other.duckdb"))
     assert manifest.stat().st_mtime_ns > parsed
+
+
+def test_the_raw_source_is_generated_from_the_contract_and_does_not_churn(tmp_path):
+    written = write_sources(tmp_path / "_raw__sources.yml")
+    assert SOURCES_FILE.read_text() == written.read_text(), "run python -m upsell.dbt_sources"
+
+
+def test_the_raw_source_describes_each_column_with_its_contract_rules():
+    accounts, usage = TABLES["crm_accounts"], TABLES["usage_daily"]
+    assert column_description(accounts, accounts.column("account_id")) == "string (key)"
+    assert (
+        column_description(accounts, accounts.column("segment"))
+        == "string, one of smb, mid_market, enterprise"
+    )
+    assert (
+        column_description(usage, usage.column("account_id"))
+        == "string, references crm_accounts.account_id (key)"
+    )
+    contacts = TABLES["crm_contacts"]
+    assert column_description(contacts, contacts.column("email")) == "string, PII"
+
