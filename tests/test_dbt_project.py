@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import time
+from collections import Counter
 from pathlib import Path
 
 from dagster_dbt import DbtProject
@@ -110,3 +111,16 @@ def test_the_raw_source_describes_each_column_with_its_contract_rules():
     contacts = TABLES["crm_contacts"]
     assert column_description(contacts, contacts.column("email")) == "string, PII"
 
+
+def test_a_column_description_shared_by_several_models_is_one_doc_block():
+    """A sentence written out in three YAML places drifts; a doc block is written once."""
+    import yaml
+
+    texts = Counter()
+    for path in (PROJECT / "models").rglob("*.yml"):
+        for entry in (yaml.safe_load(path.read_text()) or {}).get("models", []):
+            for column in entry.get("columns", []):
+                text = column.get("description", "")
+                if len(text) > 25 and "doc(" not in text:
+                    texts[text] += 1
+    assert [t for t, n in texts.items() if n >= 3] == []
