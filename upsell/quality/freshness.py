@@ -31,8 +31,11 @@ class Freshness:
         if self.latest is None:
             return "no delivery loaded yet"
         age = (self.today - self.latest).days
-        verdict = "fresh" if self.fresh else f"stale (more than {FRESH_DAYS} days old)"
-        return f"the latest delivery is {self.latest.isoformat()}, {age} days old: {verdict}"
+        verdict = "fresh" if self.fresh else "stale"
+        return (
+            f"{verdict}: the latest delivery is {self.latest.isoformat()}, {age} days old "
+            f"(at most {FRESH_DAYS} is fresh)"
+        )
 
 
 def latest_delivery(con: duckdb.DuckDBPyConnection, today: date | None = None) -> Freshness:
