@@ -158,7 +158,6 @@ def stages(full: dict, daily: dict | None, direct: dict | None, generated: float
             "train": full["model"]["seconds_training_and_evaluating"],
             "score": full["scores"]["seconds_scoring"],
             "scoring_rows_per_second": scored / max(full["scores"]["seconds_scoring"], 1e-9),
-            "mart_checks": sum(v for k, v in steps.items() if k.startswith("mart_suites")),
             "publish": steps.get("serving__bi_duckdb", 0.0),
             "full_run": full["run_seconds"],
             "full_process": full["wall_seconds"],

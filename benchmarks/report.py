@@ -21,7 +21,6 @@ ROWS = [
     ("train", "train and evaluate (model, baseline, champion)", "s"),
     ("score", "score (probabilities, reasons, offers)", "s"),
     ("scoring_rows_per_second", "scoring speed", "rows/s"),
-    ("mart_checks", "mart checks (Great Expectations)", "s"),
     ("publish", "publish the serving file", "s"),
     ("full_run", "**full run** (Dagster run start to end)", "s"),
     ("full_process", "full run as a process (imports, definitions)", "s"),

@@ -7,9 +7,8 @@ import dagster as dg
 from orchestration.dbt.runs import dbt_resource
 from orchestration.defs.ingest import landing_zone_ingest, new_delivery_sensor
 from orchestration.defs.jobs import daily_refresh, full_refresh, retrain, schedules
-from orchestration.defs.mart_checks import mart_suites
 from orchestration.defs.model import propensity_model, propensity_scores
-from orchestration.defs.raw_checks import fx_coverage, raw_suites
+from orchestration.defs.raw_checks import fx_coverage, latest_delivery_is_fresh, raw_suites
 from orchestration.defs.serving import serving_file
 from orchestration.defs.transform import dbt_models
 from orchestration.resources import Warehouse
@@ -20,7 +19,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or Settings.from_env()
     return dg.Definitions(
         assets=[landing_zone_ingest, dbt_models, propensity_model, propensity_scores, serving_file],
-        asset_checks=[raw_suites, fx_coverage, mart_suites],
+        asset_checks=[raw_suites, fx_coverage, latest_delivery_is_fresh],
         jobs=[daily_refresh, retrain, full_refresh],
         schedules=schedules(settings),
         sensors=[new_delivery_sensor],

@@ -1,7 +1,7 @@
-"""The dbt project parses, and its raw sources are exactly the landing contract's tables;
-the manifest is parsed again when a project file or the profile changes, not when dbt writes
-its outputs; old dbt invocation folders are pruned; the dbt resource knows dbt's version
-without asking it."""
+"""The dbt project parses, and its raw sources are exactly the landing contract's tables,
+generated from it; the manifest is parsed again when a project file or the profile changes, not
+when dbt writes its outputs; old dbt invocation folders are pruned; the dbt resource knows dbt's
+version without asking it."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import time
+from collections import Counter
 from pathlib import Path
 
 from dagster_dbt import DbtProject
@@ -20,6 +21,7 @@ from orchestration.dbt.project import ensure_manifest
 from orchestration.dbt.runs import dbt_resource, prune_invocation_folders
 from upsell.compat.dagster_dbt import DBT_EXECUTABLE
 from upsell.contract import TABLES
+from upsell.dbt_sources import SOURCES_FILE, column_description, write_sources
 
 PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
 
@@ -85,3 +87,37 @@ def test_the_manifest_is_parsed_again_when_the_project_or_the_profile_changes(tm
     # another warehouse is another profile: dbt would not reuse this parse
     ensure_manifest(dbt, str(tmp_path / "other.duckdb"))
     assert manifest.stat().st_mtime_ns > parsed
+
+
+def test_the_raw_source_is_generated_from_the_contract_and_does_not_churn(tmp_path):
+    written = write_sources(tmp_path / "_raw__sources.yml")
+    assert SOURCES_FILE.read_text() == written.read_text(), "run python -m upsell.dbt_sources"
+
+
+def test_the_raw_source_describes_each_column_with_its_contract_rules():
+    accounts, usage = TABLES["crm_accounts"], TABLES["usage_daily"]
+    assert column_description(accounts, accounts.column("account_id")) == "string (key)"
+    assert (
+        column_description(accounts, accounts.column("segment"))
+        == "string, one of smb, mid_market, enterprise"
+    )
+    assert (
+        column_description(usage, usage.column("account_id"))
+        == "string, references crm_accounts.account_id (key)"
+    )
+    contacts = TABLES["crm_contacts"]
+    assert column_description(contacts, contacts.column("email")) == "string, PII"
+
+
+def test_a_column_description_shared_by_several_models_is_one_doc_block():
+    """A sentence written out in three YAML places drifts; a doc block is written once."""
+    import yaml
+
+    texts = Counter()
+    for path in (PROJECT / "models").rglob("*.yml"):
+        for entry in (yaml.safe_load(path.read_text()) or {}).get("models", []):
+            for column in entry.get("columns", []):
+                text = column.get("description", "")
+                if len(text) > 25 and "doc(" not in text:
+                    texts[text] += 1
+    assert [t for t, n in texts.items() if n >= 3] == []

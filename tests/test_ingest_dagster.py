@@ -10,12 +10,17 @@ import duckdb
 import pytest
 
 from orchestration.defs.ingest import landing_zone_ingest, new_delivery_sensor, raw_key
-from orchestration.defs.raw_checks import CHECK, raw_suites
+from orchestration.defs.raw_checks import (
+    CHECK,
+    FRESHNESS_CHECK,
+    latest_delivery_is_fresh,
+    raw_suites,
+)
 from orchestration.resources import Warehouse
 from upsell.contract import TABLES
 from upsell.ingest.rules import VERSIONED
 from upsell.quality import gx_suites
-from upsell.quality.mart_suites import MART_QUERIES
+from upsell.quality.freshness import FRESH_DAYS, Freshness
 from upsell.sample_data import generate
 from upsell.sample_data.simulate import Options
 from upsell.warehouse import connect
@@ -30,7 +35,7 @@ def downstream_of_raw() -> int:
 def _materialize(landing, warehouse_path):
     resource = Warehouse(path=str(warehouse_path), landing_dir=str(landing))
     return dg.materialize(
-        [landing_zone_ingest, raw_suites, downstream_of_raw],
+        [landing_zone_ingest, raw_suites, latest_delivery_is_fresh, downstream_of_raw],
         resources={"warehouse": resource},
         raise_on_error=False,
     )
@@ -47,7 +52,8 @@ def test_materializes_every_raw_table_with_metadata_and_passing_checks(tmp_path)
     expected |= {dg.AssetKey("downstream_of_raw")}
     assert materialized == expected
     checks = result.get_asset_check_evaluations()
-    assert len(checks) == len(TABLES) + 1  # a suite per table, and nothing left unread
+    # a suite per table, nothing left unread, and the deliveries fresh
+    assert len(checks) == len(TABLES) + 2
     assert all(c.passed for c in checks), [c.description for c in checks if not c.passed]
     meta = next(
         e.materialization.metadata
@@ -97,16 +103,14 @@ def test_gx_suite_finds_bad_values_that_reach_raw(tmp_path):
     con.execute(
         "UPDATE raw.crm_contacts SET account_id = 'A7777777' WHERE contact_id = 'C00000001'"
     )
-    accounts = gx_suites.validate_table(con, "crm_accounts", today=opts.end_date)
-    contacts = gx_suites.validate_table(con, "crm_contacts", today=opts.end_date)
+    accounts = gx_suites.validate_table(con, "crm_accounts")
+    contacts = gx_suites.validate_table(con, "crm_contacts")
     assert not accounts.passed and not contacts.passed
     assert accounts.failed_errors[0]["sample"] == ["galactic"]
     assert contacts.failed_errors[0]["sample"] == ["A7777777"]
-    stale = gx_suites.validate_table(con, "sub_plans", today=date(2030, 1, 1))
-    assert stale.passed and stale.failed_warnings[0]["column"] == "_delivery_date"
     # a DECIMAL column reaches GX as a number (rates must be > 0)
     con.execute("UPDATE raw.ref_fx_rates SET rate_to_reporting = 0 WHERE currency = 'USD'")
-    rates = gx_suites.validate_table(con, "ref_fx_rates", today=opts.end_date)
+    rates = gx_suites.validate_table(con, "ref_fx_rates")
     assert [f["column"] for f in rates.failed_errors] == ["rate_to_reporting"]
 
 
@@ -140,7 +144,7 @@ def test_gx_suite_validates_the_rows_of_the_latest_load(tmp_path):
         "UPDATE raw.usage_daily SET active_users = -1 WHERE _run_id = "
         "(SELECT arg_min(_run_id, _loaded_at) FROM raw.usage_daily)"
     )
-    usage = gx_suites.validate_table(con, "usage_daily", today=opts.end_date)
+    usage = gx_suites.validate_table(con, "usage_daily")
     latest = con.execute(
         "SELECT count(*) FROM raw.usage_daily WHERE _delivery_date = ?", [second.name]
     ).fetchone()[0]
@@ -149,7 +153,7 @@ def test_gx_suite_validates_the_rows_of_the_latest_load(tmp_path):
     con.execute(
         f"UPDATE raw.usage_daily SET active_users = -1 WHERE _delivery_date = '{second.name}'"
     )
-    assert not gx_suites.validate_table(con, "usage_daily", today=opts.end_date).passed
+    assert not gx_suites.validate_table(con, "usage_daily").passed
     con.close()
 
 
@@ -158,26 +162,36 @@ def test_suite_files_are_generated_from_the_contract_and_do_not_churn(tmp_path):
     for path in written:
         committed = gx_suites.SUITE_DIR / path.name
         assert committed.read_text() == path.read_text(), f"regenerate {committed.name}"
-    assert len(list(gx_suites.SUITE_DIR.glob("*.json"))) == len(TABLES) + len(MART_QUERIES)
-
-
-def test_mart_suites_catch_a_broken_bridge_and_a_missing_month():
-    import pandas as pd
-
-    bridge = pd.DataFrame({"month": pd.to_datetime(["2026-01-01", "2026-02-01"]),
-                           "accounts": [3, 3], "bridge_gap": [0.0, 0.01]})  # fmt: skip
-    result = gx_suites.validate_frame(
-        bridge, gx_suites.load_suite("marts_fct_mrr_movements"), {}, "fct_mrr_movements"
+    assert sorted(p.name for p in gx_suites.SUITE_DIR.glob("*.json")) == sorted(
+        p.name for p in written
     )
-    assert not result.passed and result.failed_errors[0]["column"] == "bridge_gap"
-    kpis = pd.DataFrame({"month": pd.to_datetime(["2026-01-01", "2026-03-01"]), "mrr": [1.0, 2.0],
-                         "logo_churn_rate": [None, 0.1], "grr_1m": [None, 0.9],
-                         "grr_12m": [None, None], "nrr_12m": [None, None],
-                         "months_since_previous": [None, 2]})  # fmt: skip
-    result = gx_suites.validate_frame(
-        kpis, gx_suites.load_suite("marts_kpi_saas_monthly"), {}, "kpi_saas_monthly"
+    assert len(written) == len(TABLES)
+
+
+def test_a_stale_landing_zone_warns_once_and_a_fresh_one_passes(tmp_path):
+    stale_opts = Options(accounts=50, months=2, seed=8, end_date=date.today() - timedelta(days=3))
+    fresh_opts = Options(accounts=50, months=2, seed=8, end_date=date.today(), deliveries=1)
+    outcomes = []
+    for name, opts in (("stale", stale_opts), ("fresh", fresh_opts)):
+        generate(opts, tmp_path / name / "landing", tmp_path / name / "truth")
+        result = _materialize(tmp_path / name / "landing", tmp_path / name / "w.duckdb")
+        assert result.success  # a warning blocks nothing
+        failed = [c for c in result.get_asset_check_evaluations() if not c.passed]
+        outcomes.append([(c.asset_key, c.check_name, c.severity) for c in failed])
+    stale_key = (raw_key("_deliveries"), FRESHNESS_CHECK, dg.AssetCheckSeverity.WARN)
+    assert outcomes == [[stale_key], []]
+
+
+def test_freshness_counts_days_from_the_latest_delivery():
+    today = date(2026, 11, 10)
+    assert Freshness(today - timedelta(days=FRESH_DAYS), today).fresh
+    assert not Freshness(today - timedelta(days=FRESH_DAYS + 1), today).fresh
+    assert not Freshness(None, today).fresh
+    assert (
+        Freshness(date(2026, 11, 7), today)
+        .describe()
+        .startswith("stale: the latest delivery is 2026-11-07, 3 days old")
     )
-    assert [f["column"] for f in result.failed_errors] == ["months_since_previous"]
 
 
 def test_sensor_requests_one_run_per_new_complete_delivery(tmp_path):

@@ -92,6 +92,39 @@ def test_the_one_scan_not_null_test_fails_once_per_column_with_nulls(built, tmp_
     assert failures == [("fail", 1), ("fail", 2)]
 
 
+def test_the_mart_tests_catch_a_broken_bridge_a_missing_month_and_a_missing_account(
+    built, tmp_path
+):
+    _, warehouse, _ = built
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(warehouse, copy)
+    con = duckdb.connect(str(copy))
+    con.execute(
+        "UPDATE marts.fct_mrr_movements SET ending_mrr = ending_mrr + 0.01 "
+        "WHERE (account_id, month) = (SELECT (account_id, month) FROM marts.fct_mrr_movements "
+        "ORDER BY account_id, month LIMIT 1)"
+    )
+    con.execute(
+        "DELETE FROM marts.kpi_saas_monthly WHERE month = "
+        "(SELECT month FROM marts.kpi_saas_monthly ORDER BY month LIMIT 1 OFFSET 2)"
+    )
+    con.execute(
+        "DELETE FROM marts.customer_360 WHERE account_id = (SELECT min(account_id) "
+        "FROM marts.customer_360)"
+    )
+    con.close()
+    tests = {
+        "mrr_bridge_closes_on_every_row",
+        "consecutive_months_kpi_saas_monthly_month",
+        "one_row_per_crm_account",
+    }
+    results = run_dbt(["test", "--select", *tests], copy, tmp_path, raise_on_failure=False)
+    outcome = {
+        r.node.name: (r.status, r.failures) for r in results if r.node.resource_type == "test"
+    }
+    assert outcome == {name: ("fail", 1) for name in tests}
+
+
 def _exact_mrr_by_month(landing) -> dict:
     """MRR per month from the landing files in plain Python, with exact fractions."""
     con = duckdb.connect()

@@ -1,4 +1,7 @@
--- Month by month, last month's MRR plus this month's movements equals this month's MRR.
+-- The monthly KPI mart carries MRR over: last month's mrr plus this month's movements equals
+-- this month's mrr. The row-level bridge on fct_mrr_movements (mrr_bridge_closes_on_every_row)
+-- cannot see a month whose starting MRR differs from the month before's ending MRR, nor a total
+-- of kpi_saas_monthly summed differently from its movements.
 with months as (
     select
         month,

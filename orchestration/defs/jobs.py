@@ -10,8 +10,9 @@ from upsell.serving import unpublished_deliveries
 daily_refresh = dg.define_asset_job(
     "daily_refresh",
     selection=dg.AssetSelection.all() - dg.AssetSelection.assets(MODEL_KEY),
-    description="New deliveries -> raw checks -> dbt build -> score with the champion -> mart "
-    "checks -> publish the serving file. Training is the retrain job's.",
+    description="New deliveries -> raw checks -> dbt build (models and their tests) -> score "
+    "with the champion -> marts that read the scores -> publish the serving file. Training is "
+    "the retrain job's.",
 )
 retrain = dg.define_asset_job(
     "retrain",

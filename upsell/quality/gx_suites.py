@@ -2,7 +2,8 @@
 pandas frames read through DuckDB (GX's SQL data source cannot read DuckDB reliably).
 
 The suite files never change from run to run: anything that depends on the data (the parent
-keys of a foreign key, the freshness cut-off) is an ``$PARAMETER`` filled in at validation.
+keys of a foreign key) is computed into the validated frame (``orphan_column``). The freshness
+of the deliveries is a check of its own (``upsell.quality.freshness``), not part of each suite.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import json
 import os
 import threading
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -23,7 +23,6 @@ from upsell.warehouse import q, read_frame
 
 SUITE_DIR = Path(__file__).resolve().parents[2] / "great_expectations" / "expectations"
 MAX_ROWS = 1_000_000  # larger tables are validated on a repeatable sample of this many rows
-FRESH_DAYS = 2  # the latest delivery may be this old before the freshness check warns
 
 
 def suite_name(table: str) -> str:
@@ -69,14 +68,6 @@ def build_suite(table: Table) -> dict:
             )
         if col.references:
             exps.append(_exp("expect_column_values_to_be_null", column=orphan_column(col.name)))
-    exps.append(
-        _exp(
-            "expect_column_max_to_be_between",
-            severity="warning",
-            column="_delivery_date",
-            min_value={"$PARAMETER": "fresh_since"},
-        )
-    )
     return {"name": suite_name(table.name), "id": None, "expectations": exps, "meta": {
         "generated_from": "upsell/contract.py",
         "regenerate_with": "python -m upsell.quality.gx_suites",
@@ -91,9 +82,7 @@ def orphan_column(column: str) -> str:
 
 
 def all_suites() -> list[dict]:
-    from upsell.quality.mart_suites import build_mart_suites
-
-    return [build_suite(table) for table in TABLES.values()] + build_mart_suites()
+    return [build_suite(table) for table in TABLES.values()]
 
 
 def write_suites(folder: Path = SUITE_DIR) -> list[Path]:
@@ -157,9 +146,7 @@ def _gx_context():
     return _context
 
 
-def validate_table(
-    con: duckdb.DuckDBPyConnection, table: str, today: date | None = None
-) -> SuiteResult:
+def validate_table(con: duckdb.DuckDBPyConnection, table: str) -> SuiteResult:
     """Run the table's suite on the rows of ``raw.<table>`` that its latest load wrote (all of
     them at a first run) and summarise failures with sample values.
 
@@ -184,8 +171,7 @@ def validate_table(
     frame = read_frame(
         con, f"SELECT * FROM (SELECT *{orphans} FROM raw.{table} WHERE {latest}){sample}"
     )
-    params = {"fresh_since": _as_timestamp((today or date.today()) - timedelta(days=FRESH_DAYS))}
-    return validate_frame(frame, load_suite(suite_name(table)), params, table, rows)
+    return validate_frame(frame, load_suite(suite_name(table)), {}, table, rows)
 
 
 def validate_frame(
@@ -219,12 +205,6 @@ def validate_frame(
         target = result.failed_warnings if severity == "warning" else result.failed_errors
         target.append(failure)
     return result
-
-
-def _as_timestamp(day: date):
-    import pandas as pd
-
-    return pd.Timestamp(day)
 
 
 if __name__ == "__main__":
