@@ -101,7 +101,7 @@ def _features_missing(settings: Settings) -> str | None:
 
 
 def _yesterday() -> date:
-    """The sample's default last delivery: recent, so that its freshness checks pass."""
+    """The sample's default last delivery: recent, so that its freshness check passes."""
     return datetime.now(UTC).date() - timedelta(days=1)
 
 
