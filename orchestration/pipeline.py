@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 import re
 import sys
 from collections.abc import Iterator
@@ -111,6 +112,19 @@ class RunLog:
         self.file.close()
 
 
+@contextmanager
+def root_logging_to(stream) -> Iterator[None]:
+    """Python's root logger writes to ``stream`` for the run: libraries that configure it on
+    import (dbt's tracker calls ``logging.basicConfig``) would print on the terminal."""
+    root = logging.getLogger()
+    before = root.handlers[:]
+    root.handlers = [logging.StreamHandler(stream)]
+    try:
+        yield
+    finally:
+        root.handlers = before
+
+
 def run_log_path(home: Path, name: str) -> Path:
     folder = home / "logs"
     folder.mkdir(parents=True, exist_ok=True)
@@ -129,7 +143,7 @@ def run_job(settings: Settings, name: str, verbose: bool = False) -> int:
         with only_run(home), dg.DagsterInstance.get() as instance:
             for run_id in release_dead_runs(instance):
                 print(f"run {run_id} had died; marked failed and its warehouse slot freed")
-            with redirect_stdout(log), redirect_stderr(log):
+            with redirect_stdout(log), redirect_stderr(log), root_logging_to(log):
                 result = execute(settings, name, instance, log_level="DEBUG")
     finally:
         log.close()

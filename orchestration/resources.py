@@ -20,7 +20,7 @@ class Warehouse(dg.ConfigurableResource):
 
     path: str
     landing_dir: str
-    bad_row_threshold: float = 0.05
+    bad_row_threshold: float = float(DEFAULTS["UPSELL_BAD_ROW_THRESHOLD"])
     model_dir: str = "models"
     memory_limit: str = DEFAULTS["UPSELL_DUCKDB_MEMORY_LIMIT"]  # per process, then it spills
     serving: str = ""  # the file BI tools read; default: serving.duckdb beside the warehouse

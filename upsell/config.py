@@ -127,12 +127,12 @@ class Settings:
     serving: Path | None
     model_dir: Path | None
     reporting_currency: str
-    bad_row_threshold: float = 0.05
+    bad_row_threshold: float = float(DEFAULTS["UPSELL_BAD_ROW_THRESHOLD"])
     daily_cron: str = DEFAULTS["UPSELL_DAILY_CRON"]
     retrain_cron: str = DEFAULTS["UPSELL_RETRAIN_CRON"]
     timezone: str = DEFAULTS["UPSELL_TIMEZONE"]
     duckdb_memory_limit: str = DEFAULTS["UPSELL_DUCKDB_MEMORY_LIMIT"]
-    dbt_threads: int = 2
+    dbt_threads: int = int(DEFAULTS["UPSELL_DBT_THREADS"])
 
     @classmethod
     def from_env(
