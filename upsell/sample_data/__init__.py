@@ -1,4 +1,5 @@
-"""The built-in sample-data generator (``shared/spec/sample_data.md``)."""
+"""The built-in sample-data generator: a deterministic landing zone of realistic exports and
+its ground truth (what `upsell generate` writes)."""
 
 from __future__ import annotations
 
