@@ -11,7 +11,7 @@ from orchestration.defs.model import propensity_model, propensity_scores
 from orchestration.defs.raw_checks import fx_coverage, latest_delivery_is_fresh, raw_suites
 from orchestration.defs.serving import serving_file
 from orchestration.defs.transform import dbt_models
-from orchestration.resources import Warehouse
+from orchestration.resources import Installation
 from upsell.config import Settings
 
 
@@ -24,7 +24,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         schedules=schedules(settings),
         sensors=[new_delivery_sensor],
         resources={
-            "warehouse": Warehouse.from_settings(settings),
+            "installation": Installation.from_settings(settings),
             "dbt": dbt_resource(),
         },
     )

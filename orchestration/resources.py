@@ -15,8 +15,10 @@ from upsell.warehouse import connect
 WAREHOUSE_POOL = "duckdb_warehouse"
 
 
-class Warehouse(dg.ConfigurableResource):
-    """The DuckDB warehouse file and the landing zone it is loaded from."""
+class Installation(dg.ConfigurableResource):
+    """Where this installation keeps its data and how it treats it: the DuckDB warehouse, the
+    landing zone it loads, the model registry, the serving file, DuckDB's memory limit, the
+    bad-row threshold and the reporting currency."""
 
     path: str
     landing_dir: str
@@ -27,7 +29,7 @@ class Warehouse(dg.ConfigurableResource):
     reporting_currency: str = "EUR"  # what ref_fx_rates must convert into (fx_coverage check)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Warehouse:
+    def from_settings(cls, settings: Settings) -> Installation:
         return cls(
             path=str(settings.warehouse),
             landing_dir=str(settings.landing_dir),

@@ -17,7 +17,7 @@ from orchestration.dbt.runs import dbt_resource
 from orchestration.defs.ingest import landing_zone_ingest
 from orchestration.defs.raw_checks import fx_coverage, raw_suites
 from orchestration.defs.transform import dbt_models
-from orchestration.resources import Warehouse
+from orchestration.resources import Installation
 
 DELIVERY = "2026-03-31"
 KPI_MARTS = ("kpi_saas_monthly", "kpi_commerce_monthly", "kpi_voice_of_customer_monthly")
@@ -237,7 +237,7 @@ def run(root: Path, tables: dict[str, list[dict]], reporting: str = "EUR"):
     result = dg.materialize(
         [landing_zone_ingest, raw_suites, fx_coverage, dbt_models],
         resources={
-            "warehouse": Warehouse(
+            "installation": Installation(
                 path=str(warehouse), landing_dir=str(landing), reporting_currency=reporting
             ),
             "dbt": dbt_resource(),

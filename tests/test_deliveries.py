@@ -20,7 +20,7 @@ from orchestration.defs.ingest import (
     new_delivery_sensor,
     raw_key,
 )
-from orchestration.resources import Warehouse
+from orchestration.resources import Installation
 from upsell.contract import SUCCESS_MARKER
 from upsell.ingest.deliveries import delivery_day, find_deliveries, latest_possible_day
 from upsell.ingest.files import LandingFileError
@@ -395,8 +395,8 @@ def test_the_ingest_asset_warns_naming_each_path_it_did_not_take(tmp_path, landi
     deliver(landing, DAY, {"crm_accounts.csv": ACCOUNTS, "notes.txt": "hi"})
     (landing / "README").mkdir()
     deliver(landing, "2026-11-01", complete=False)
-    resource = Warehouse(path=str(tmp_path / "w.duckdb"), landing_dir=str(landing))
-    result = dg.materialize([landing_zone_ingest], resources={"warehouse": resource})
+    resource = Installation(path=str(tmp_path / "w.duckdb"), landing_dir=str(landing))
+    result = dg.materialize([landing_zone_ingest], resources={"installation": resource})
     assert result.success
     (check,) = result.get_asset_check_evaluations()
     assert (check.asset_key, check.check_name) == (raw_key("_deliveries"), NOTHING_IGNORED)
@@ -407,7 +407,7 @@ def test_the_ingest_asset_warns_naming_each_path_it_did_not_take(tmp_path, landi
     # the next run takes the completed delivery; what lies in a loaded one was said before
     (landing / "README").rmdir()
     (landing / "2026-11-01" / SUCCESS_MARKER).write_bytes(b"")
-    again = dg.materialize([landing_zone_ingest], resources={"warehouse": resource})
+    again = dg.materialize([landing_zone_ingest], resources={"installation": resource})
     (check,) = again.get_asset_check_evaluations()
     assert check.passed, check.description
 
@@ -415,9 +415,9 @@ def test_the_ingest_asset_warns_naming_each_path_it_did_not_take(tmp_path, landi
 def test_the_ingest_asset_fails_with_the_refusal_and_loads_nothing(tmp_path, landing):
     deliver(landing, DAY)
     deliver(landing, "20261101")
-    resource = Warehouse(path=str(tmp_path / "w.duckdb"), landing_dir=str(landing))
+    resource = Installation(path=str(tmp_path / "w.duckdb"), landing_dir=str(landing))
     result = dg.materialize(
-        [landing_zone_ingest], resources={"warehouse": resource}, raise_on_error=False
+        [landing_zone_ingest], resources={"installation": resource}, raise_on_error=False
     )
     assert not result.success
     (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
@@ -428,9 +428,9 @@ def test_the_ingest_asset_fails_with_the_refusal_and_loads_nothing(tmp_path, lan
 
 
 def _sense(landing: Path, instance, cursor: str | None = None):
-    resource = Warehouse(path=str(landing.parent / "w.duckdb"), landing_dir=str(landing))
+    resource = Installation(path=str(landing.parent / "w.duckdb"), landing_dir=str(landing))
     ctx = dg.build_sensor_context(
-        instance=instance, cursor=cursor, resources={"warehouse": resource}
+        instance=instance, cursor=cursor, resources={"installation": resource}
     )
     return new_delivery_sensor(ctx), ctx
 

@@ -16,7 +16,7 @@ from orchestration.defs.raw_checks import (
     latest_delivery_is_fresh,
     raw_suites,
 )
-from orchestration.resources import Warehouse
+from orchestration.resources import Installation
 from upsell.contract import TABLES
 from upsell.ingest.rules import VERSIONED
 from upsell.quality import gx_suites
@@ -33,10 +33,10 @@ def downstream_of_raw() -> int:
 
 
 def _materialize(landing, warehouse_path):
-    resource = Warehouse(path=str(warehouse_path), landing_dir=str(landing))
+    resource = Installation(path=str(warehouse_path), landing_dir=str(landing))
     return dg.materialize(
         [landing_zone_ingest, raw_suites, latest_delivery_is_fresh, downstream_of_raw],
-        resources={"warehouse": resource},
+        resources={"installation": resource},
         raise_on_error=False,
     )
 
@@ -96,8 +96,8 @@ def test_a_failing_error_level_check_stops_downstream_assets(tmp_path):
 def test_gx_suite_finds_bad_values_that_reach_raw(tmp_path):
     opts = Options(accounts=100, months=2, seed=8)
     generate(opts, tmp_path / "landing", tmp_path / "truth")
-    resource = Warehouse(path=str(tmp_path / "w.duckdb"), landing_dir=str(tmp_path / "landing"))
-    assert dg.materialize([landing_zone_ingest], resources={"warehouse": resource}).success
+    resource = Installation(path=str(tmp_path / "w.duckdb"), landing_dir=str(tmp_path / "landing"))
+    assert dg.materialize([landing_zone_ingest], resources={"installation": resource}).success
     con = connect(tmp_path / "w.duckdb")
     con.execute("UPDATE raw.crm_accounts SET segment = 'galactic' WHERE account_id = 'A0000001'")
     con.execute(
@@ -134,10 +134,10 @@ def test_gx_suite_validates_the_rows_of_the_latest_load(tmp_path):
     generate(opts, tmp_path / "all", tmp_path / "truth")
     first, second = sorted(p for p in (tmp_path / "all").iterdir() if p.is_dir())
     (tmp_path / "landing").mkdir()
-    resource = Warehouse(path=str(tmp_path / "w.duckdb"), landing_dir=str(tmp_path / "landing"))
+    resource = Installation(path=str(tmp_path / "w.duckdb"), landing_dir=str(tmp_path / "landing"))
     for delivery in (first, second):
         delivery.rename(tmp_path / "landing" / delivery.name)
-        assert dg.materialize([landing_zone_ingest], resources={"warehouse": resource}).success
+        assert dg.materialize([landing_zone_ingest], resources={"installation": resource}).success
     con = connect(tmp_path / "w.duckdb")
     # An earlier load's row, changed behind the loader's back, is not revalidated...
     con.execute(
@@ -197,14 +197,16 @@ def test_freshness_counts_days_from_the_latest_delivery():
 def test_sensor_requests_one_run_per_new_complete_delivery(tmp_path):
     opts = Options(accounts=50, months=2, seed=8, deliveries=1)
     generate(opts, tmp_path / "landing", tmp_path / "truth")
-    resource = Warehouse(path=str(tmp_path / "w.duckdb"), landing_dir=str(tmp_path / "landing"))
+    resource = Installation(path=str(tmp_path / "w.duckdb"), landing_dir=str(tmp_path / "landing"))
     with dg.instance_for_test() as instance:
-        ctx = dg.build_sensor_context(instance=instance, resources={"warehouse": resource})
+        ctx = dg.build_sensor_context(instance=instance, resources={"installation": resource})
         first = new_delivery_sensor(ctx)
         assert isinstance(first, dg.RunRequest)
         assert first.run_key == f"delivery-{opts.end_date.isoformat()}"
         ctx = dg.build_sensor_context(
-            instance=instance, cursor=opts.end_date.isoformat(), resources={"warehouse": resource}
+            instance=instance,
+            cursor=opts.end_date.isoformat(),
+            resources={"installation": resource},
         )
         assert isinstance(new_delivery_sensor(ctx), dg.SkipReason)
         incomplete = tmp_path / "landing" / "2026-11-01"

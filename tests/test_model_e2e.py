@@ -16,14 +16,14 @@ from orchestration.defs.ingest import landing_zone_ingest
 from orchestration.defs.model import propensity_model, propensity_scores
 from orchestration.defs.raw_checks import raw_suites
 from orchestration.defs.transform import dbt_models
-from orchestration.resources import Warehouse
+from orchestration.resources import Installation
 
 
 @pytest.fixture(scope="module")
 def trained(small_landing, tmp_path_factory):
     root = tmp_path_factory.mktemp("model")
     resources = {
-        "warehouse": Warehouse(
+        "installation": Installation(
             path=str(root / "warehouse.duckdb"),
             landing_dir=str(small_landing[0]),
             model_dir=str(root / "models"),
@@ -166,7 +166,7 @@ def test_too_little_history_skips_training_and_everything_else_completes(tmp_pat
 
     generate(Options(accounts=120, months=3, seed=5), tmp_path / "landing", tmp_path / "truth")
     resources = {
-        "warehouse": Warehouse(
+        "installation": Installation(
             path=str(tmp_path / "warehouse.duckdb"),
             landing_dir=str(tmp_path / "landing"),
             model_dir=str(tmp_path / "models"),

@@ -23,7 +23,7 @@ from orchestration.dbt.runs import dbt_resource, run_dbt
 from orchestration.defs.ingest import NOTHING_IGNORED, landing_zone_ingest
 from orchestration.defs.raw_checks import raw_suites
 from orchestration.defs.transform import dbt_models
-from orchestration.resources import Warehouse
+from orchestration.resources import Installation
 from tests.landing_sql import read
 
 
@@ -34,7 +34,7 @@ def built(small_landing, tmp_path_factory):
     result = dg.materialize(
         [landing_zone_ingest, raw_suites, dbt_models],
         resources={
-            "warehouse": Warehouse(path=str(warehouse), landing_dir=str(landing)),
+            "installation": Installation(path=str(warehouse), landing_dir=str(landing)),
             "dbt": dbt_resource(),
         },
         raise_on_error=False,

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.resources import WAREHOUSE_POOL, Warehouse
+from orchestration.resources import WAREHOUSE_POOL, Installation
 from upsell.contract import TABLES
 from upsell.errors import UpsellError
 from upsell.ingest.deliveries import find_deliveries, listed
@@ -90,11 +90,11 @@ def _ignored_check(report: LoadReport, landing: Path) -> dg.AssetCheckResult:
         )
     ],
 )
-def landing_zone_ingest(context: dg.AssetExecutionContext, warehouse: Warehouse):
+def landing_zone_ingest(context: dg.AssetExecutionContext, installation: Installation):
     gx_suites.warm_up()  # the raw suites check these tables next: GX imports while we load
-    with warehouse.connect() as con:
+    with installation.connect() as con:
         try:
-            report = load_landing_zone(con, warehouse.landing, context.run.run_id)
+            report = load_landing_zone(con, installation.landing, context.run.run_id)
         except LandingFileError as exc:
             raise dg.Failure(description=str(exc)) from None
         stats = raw_stats(con, report)
@@ -110,7 +110,7 @@ def landing_zone_ingest(context: dg.AssetExecutionContext, warehouse: Warehouse)
             asset_key=raw_key(relation),
             metadata=metadata,
             check_results=(
-                [_ignored_check(report, warehouse.landing)] if relation == "_deliveries" else []
+                [_ignored_check(report, installation.landing)] if relation == "_deliveries" else []
             ),
         )
 
@@ -122,9 +122,9 @@ def landing_zone_ingest(context: dg.AssetExecutionContext, warehouse: Warehouse)
     description="Requests a run when a new complete delivery (with _SUCCESS) lands, or when the "
     "landing zone holds what a load refuses (that run fails saying what and why).",
 )
-def new_delivery_sensor(context: dg.SensorEvaluationContext, warehouse: Warehouse):
+def new_delivery_sensor(context: dg.SensorEvaluationContext, installation: Installation):
     try:
-        landing = find_deliveries(warehouse.landing)
+        landing = find_deliveries(installation.landing)
     except UpsellError as exc:
         return dg.SkipReason(str(exc))
     if landing.refused:

@@ -6,6 +6,7 @@ import time
 
 import dagster as dg
 import pandas as pd
+from upsell.installation import read_frame, table_exists
 
 from ml import registry
 from ml.card import fingerprint
@@ -16,8 +17,7 @@ from ml.report import as_markdown_image, lift_chart_svg
 from ml.scoring import EXPLAINED, empty_scores, explain, reuse_explained, score_frame, typed_select
 from ml.split import HOLDOUT_SNAPSHOTS, NotEnoughHistory
 from ml.training import MAX_TRAINING_ROWS, TrainingRound, accounts_per_10k, train_and_evaluate
-from orchestration.resources import WAREHOUSE_POOL, Warehouse
-from upsell.warehouse import read_frame, table_exists
+from orchestration.resources import WAREHOUSE_POOL, Installation
 
 FEATURES_KEY = dg.AssetKey(["marts", "fct_account_features"])
 ADDONS_KEY = dg.AssetKey(["intermediate", "int_account_addons_owned"])
@@ -36,8 +36,8 @@ class ModelConfig(dg.Config):
     max_training_rows: int = MAX_TRAINING_ROWS
 
 
-def _features(warehouse: Warehouse, where: str) -> pd.DataFrame:
-    with warehouse.connect() as con:
+def _features(installation: Installation, where: str) -> pd.DataFrame:
+    with installation.connect() as con:
         # A fixed row order: training samples its validation rows by position, so the same
         # features must always arrive in the same order for the same model to come out.
         frame = read_frame(
@@ -48,15 +48,15 @@ def _features(warehouse: Warehouse, where: str) -> pd.DataFrame:
     return prepare(frame)
 
 
-def _training_features(warehouse: Warehouse, max_rows: int) -> pd.DataFrame:
+def _training_features(installation: Installation, max_rows: int) -> pd.DataFrame:
     """The labelled rows; above ``max_rows``, those of a fixed sample of accounts (whole
     histories, so the split stays out of time), to bound the memory training needs."""
     labelled = "expanded_90d IS NOT NULL"
-    with warehouse.connect() as con:
+    with installation.connect() as con:
         rows = con.execute(f"SELECT count(*) FROM marts.fct_account_features WHERE {labelled}")
         per_10k = accounts_per_10k(rows.fetchone()[0], max_rows)
     sample = "" if per_10k >= 10_000 else f" AND hash(account_id) % 10000 < {per_10k}"
-    return _features(warehouse, labelled + sample)
+    return _features(installation, labelled + sample)
 
 
 def _training_metadata(trained: TrainingRound, promotion: Promotion, seconds: dict) -> dict:
@@ -121,9 +121,11 @@ def _auc_check(promotion: Promotion) -> dg.AssetCheckResult:
         )
     ],
 )
-def propensity_model(context: dg.AssetExecutionContext, config: ModelConfig, warehouse: Warehouse):
+def propensity_model(
+    context: dg.AssetExecutionContext, config: ModelConfig, installation: Installation
+):
     started = time.perf_counter()
-    frame = _training_features(warehouse, config.max_training_rows)
+    frame = _training_features(installation, config.max_training_rows)
     loaded = time.perf_counter()
     try:
         trained = train_and_evaluate(frame, config.holdout_snapshots, config.seed)
@@ -142,7 +144,7 @@ def propensity_model(context: dg.AssetExecutionContext, config: ModelConfig, war
         auc_margin=config.auc_margin, max_calibration_gap=config.max_calibration_gap
     )
     promotion = register_and_decide(
-        warehouse.model_root, trained, fingerprint(frame), rule, config.seed
+        installation.model_root, trained, fingerprint(frame), rule, config.seed
     )
     context.log.info(
         f"challenger {promotion.challenger}: "
@@ -159,7 +161,7 @@ def propensity_model(context: dg.AssetExecutionContext, config: ModelConfig, war
 
 def _previous_scores(
     context: dg.AssetExecutionContext,
-    warehouse: Warehouse,
+    installation: Installation,
     latest: pd.DataFrame,
     version: str,
     features_fingerprint: str,
@@ -174,7 +176,7 @@ def _previous_scores(
     made_from = [metadata.get(k) for k in ("model_version", "features_fingerprint")]
     if [m.value if m else None for m in made_from] != [version, features_fingerprint]:
         return None
-    with warehouse.connect() as con:
+    with installation.connect() as con:
         if not table_exists(con, "ml", "propensity_scores"):
             return None
         stored = con.execute(
@@ -211,16 +213,16 @@ def _score_checks(scores: pd.DataFrame, latest: pd.DataFrame, version: str | Non
     )
 
 
-def _owned_addons(warehouse: Warehouse) -> pd.DataFrame:
-    with warehouse.connect() as con:
+def _owned_addons(installation: Installation) -> pd.DataFrame:
+    with installation.connect() as con:
         return con.execute(
             "SELECT account_id, product_id FROM intermediate.int_account_addons_owned "
             "ORDER BY account_id, product_id"
         ).df()
 
 
-def _write_scores(warehouse: Warehouse, scores: pd.DataFrame) -> None:
-    with warehouse.connect() as con:
+def _write_scores(installation: Installation, scores: pd.DataFrame) -> None:
+    with installation.connect() as con:
         con.execute("CREATE SCHEMA IF NOT EXISTS ml")
         con.register("scores_frame", scores)
         con.execute(
@@ -252,10 +254,10 @@ def _top_10(scores: pd.DataFrame) -> dg.MetadataValue:
         dg.AssetCheckSpec("no_drift_from_training", asset=SCORES_KEY),
     ],
 )
-def propensity_scores(context: dg.AssetExecutionContext, warehouse: Warehouse):
-    root = warehouse.model_root
+def propensity_scores(context: dg.AssetExecutionContext, installation: Installation):
+    root = installation.model_root
     started = time.perf_counter()
-    latest = _features(warehouse, LATEST_SNAPSHOT).reset_index(drop=True)
+    latest = _features(installation, LATEST_SNAPSHOT).reset_index(drop=True)
     loaded = scored = time.perf_counter()
     version = registry.champion(root)
     features_fingerprint = fingerprint(latest)
@@ -264,14 +266,14 @@ def propensity_scores(context: dg.AssetExecutionContext, warehouse: Warehouse):
         context.log.warning("no champion model yet: scores stay empty until one is trained")
     else:
         card = registry.card(root, version)
-        explained = _previous_scores(context, warehouse, latest, version, features_fingerprint)
+        explained = _previous_scores(context, installation, latest, version, features_fingerprint)
         reused = explained is not None
         if not reused:
             explained = explain(registry.load(root, version), card, latest)
-        scores = score_frame(latest, explained, _owned_addons(warehouse), version)
+        scores = score_frame(latest, explained, _owned_addons(installation), version)
         scored = time.perf_counter()
         drift = drift_summary(card, latest, explained["probability"].to_numpy(float))
-    _write_scores(warehouse, scores)
+    _write_scores(installation, scores)
     yield dg.MaterializeResult(
         metadata={
             "dagster/row_count": len(scores),

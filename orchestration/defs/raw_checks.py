@@ -4,7 +4,7 @@ the FX coverage of the amounts; the freshness of the latest delivery, as a warni
 import dagster as dg
 
 from orchestration.defs.ingest import raw_key
-from orchestration.resources import Warehouse
+from orchestration.resources import Installation
 from upsell.contract import TABLES
 from upsell.quality.freshness import FRESH_DAYS, latest_delivery
 
@@ -26,11 +26,11 @@ FRESHNESS_CHECK = "latest_delivery_is_fresh"
     can_subset=True,
     name="raw_suites",
 )
-def raw_suites(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
+def raw_suites(context: dg.AssetCheckExecutionContext, installation: Installation):
     from upsell.quality.gx_suites import validate_table
 
     selected = {key.asset_key for key in context.selected_asset_check_keys}
-    with warehouse.connect(read_only=False) as con:
+    with installation.connect(read_only=False) as con:
         shares = dict(
             con.execute(
                 "SELECT table_name, arg_max(bad_share, delivery_date) FROM raw._load_manifest "
@@ -42,13 +42,13 @@ def raw_suites(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
                 continue
             result = validate_table(con, table)
             share = shares.get(table, 0.0)
-            too_bad = share > warehouse.bad_row_threshold
+            too_bad = share > installation.bad_row_threshold
             errors = list(result.failed_errors)
             if too_bad:
                 errors.append(
                     {
                         "expectation": "quarantined share of the latest delivery",
-                        "observed": f"{share:.2%} > {warehouse.bad_row_threshold:.2%}",
+                        "observed": f"{share:.2%} > {installation.bad_row_threshold:.2%}",
                     }
                 )
             passed = not errors and not result.failed_warnings
@@ -93,11 +93,11 @@ def _describe(errors: list[dict], warnings: list[dict]) -> str:
     "(UPSELL_REPORTING_CURRENCY, at 1 whether listed or not) on or before its date, and the "
     "table's rates convert into that currency.",
 )
-def fx_coverage(warehouse: Warehouse) -> dg.AssetCheckResult:
+def fx_coverage(installation: Installation) -> dg.AssetCheckResult:
     from upsell.quality.fx_coverage import fx_problems
 
-    reporting = warehouse.reporting_currency
-    with warehouse.connect(read_only=True) as con:
+    reporting = installation.reporting_currency
+    with installation.connect(read_only=True) as con:
         problems = fx_problems(con, reporting)
     return dg.AssetCheckResult(
         passed=not problems,
@@ -113,8 +113,8 @@ def fx_coverage(warehouse: Warehouse) -> dg.AssetCheckResult:
     description=f"The latest delivery loaded is at most {FRESH_DAYS} days old (a warning: the "
     "figures stay right as of that delivery's date).",
 )
-def latest_delivery_is_fresh(warehouse: Warehouse) -> dg.AssetCheckResult:
-    with warehouse.connect(read_only=True) as con:
+def latest_delivery_is_fresh(installation: Installation) -> dg.AssetCheckResult:
+    with installation.connect(read_only=True) as con:
         freshness = latest_delivery(con)
     return dg.AssetCheckResult(
         passed=freshness.fresh,

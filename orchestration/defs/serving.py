@@ -5,7 +5,7 @@ import dagster as dg
 
 from orchestration.defs.model import SCORES_KEY
 from orchestration.defs.transform import dbt_models
-from orchestration.resources import WAREHOUSE_POOL, Warehouse
+from orchestration.resources import WAREHOUSE_POOL, Installation
 from upsell.serving import publish
 
 SERVING_KEY = dg.AssetKey(["serving", "bi_duckdb"])
@@ -25,9 +25,9 @@ MART_KEYS = sorted(
     "read-only (UPSELL_SERVING): written as a new file in DuckDB 1.5's storage format, "
     "checkpointed, audited, then atomically renamed over the previous one.",
 )
-def serving_file(context: dg.AssetExecutionContext, warehouse: Warehouse):
-    target = warehouse.serving_path
-    with warehouse.connect() as con:
+def serving_file(context: dg.AssetExecutionContext, installation: Installation):
+    target = installation.serving_path
+    with installation.connect() as con:
         counts = publish(con, target)
     context.log.info(f"published {len(counts)} tables to {target}")
     return dg.MaterializeResult(

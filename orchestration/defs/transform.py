@@ -10,7 +10,7 @@ from dagster_dbt import DagsterDbtTranslator, dbt_assets
 from orchestration.dbt import delivery_scoped_tests
 from orchestration.dbt.project import DBT_DIR, DBT_PROJECT, manifest, manifest_path, warehouse_env
 from orchestration.dbt.runs import built_table, prune_invocation_folders
-from orchestration.resources import WAREHOUSE_POOL, Warehouse
+from orchestration.resources import WAREHOUSE_POOL, Installation
 from upsell.compat.dagster_dbt import DbtCli
 from upsell.compat.dbt_duckdb import release_connections
 
@@ -41,12 +41,12 @@ def _scoped_test_names() -> frozenset[str]:
     name="dbt_models",
     pool=WAREHOUSE_POOL,
 )
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCli, warehouse: Warehouse):
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCli, installation: Installation):
     tables: dict[dg.AssetKey, str] = {}
     full_refresh = context.run.job_name == FULL_REFRESH_JOB
     scoped = _scoped_test_names() & {key.name for key in context.selected_asset_check_keys}
     if scoped:
-        with warehouse.connect() as con:
+        with installation.connect() as con:
             after = delivery_scoped_tests.begin(
                 con, context.run.run_id, delivery_scoped_tests.utc_now(), whole_tables=full_refresh
             )
@@ -55,7 +55,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCli, warehouse: Wareho
             + (f"keys of deliveries loaded after {after}" if after else "whole tables")
         )
     passed: set[str] = set()
-    with warehouse_env(warehouse.path):
+    with warehouse_env(installation.path):
         try:
             # Unit tests check the SQL, not the data: they run in `make test`, not every day.
             build = ["build", "--exclude-resource-type", "unit_test"]
@@ -76,7 +76,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCli, warehouse: Wareho
             release_connections()
             prune_invocation_folders(DBT_DIR / "target")
     # The stream raises when dbt fails, so this is a run whose tests all passed.
-    with warehouse.connect(read_only=not scoped) as con:
+    with installation.connect(read_only=not scoped) as con:
         if scoped and scoped <= passed:
             delivery_scoped_tests.mark_passed(con, context.run.run_id)
         for key, relation in tables.items():
