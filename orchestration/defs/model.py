@@ -6,7 +6,7 @@ import time
 
 import dagster as dg
 import pandas as pd
-from upsell.installation import read_frame, table_exists
+from upsell.warehouse import read_frame, table_exists
 
 from ml import registry
 from ml.card import fingerprint
