@@ -6,7 +6,6 @@ import time
 
 import dagster as dg
 import pandas as pd
-from upsell.warehouse import read_frame, table_exists
 
 from ml import registry
 from ml.card import fingerprint
@@ -18,6 +17,7 @@ from ml.scoring import EXPLAINED, empty_scores, explain, reuse_explained, score_
 from ml.split import HOLDOUT_SNAPSHOTS, NotEnoughHistory
 from ml.training import MAX_TRAINING_ROWS, TrainingRound, accounts_per_10k, train_and_evaluate
 from orchestration.resources import WAREHOUSE_POOL, Installation
+from upsell.warehouse import read_frame, table_exists
 
 FEATURES_KEY = dg.AssetKey(["marts", "fct_account_features"])
 ADDONS_KEY = dg.AssetKey(["intermediate", "int_account_addons_owned"])
