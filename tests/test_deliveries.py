@@ -24,7 +24,7 @@ from orchestration.resources import Installation
 from upsell.contract import SUCCESS_MARKER
 from upsell.ingest.deliveries import delivery_day, find_deliveries, latest_possible_day
 from upsell.ingest.files import LandingFileError
-from upsell.ingest.loader import load_landing_zone, pending_deliveries
+from upsell.ingest.loader import load_landing_zone
 from upsell.warehouse import connect
 
 HEADER = "account_id,account_name,industry,country,segment,employee_count,billing_currency,"
@@ -368,24 +368,6 @@ def test_a_first_run_with_no_complete_delivery_says_what_it_found(landing, wareh
     deliver(landing, "2026-11-01", complete=False)
     report = load_landing_zone(warehouse, landing, "run-3")
     assert report.loaded == [] and report.already_loaded == [date(2026, 10, 31)]
-
-
-def test_pending_deliveries_are_listed_without_loading_anything(tmp_path, landing):
-    deliver(landing, "2026-10-30")
-    deliver(landing, DAY)
-    deliver(landing, "2026-11-01", complete=False)
-    con = connect(tmp_path / "w.duckdb")
-    days = [d.day.isoformat() for d in pending_deliveries(con, landing)]
-    assert days == ["2026-10-30", DAY]
-    assert con.execute("SELECT count(*) FROM duckdb_tables()").fetchone() == (0,)  # wrote nothing
-    load_landing_zone(con, landing, "run-1")
-    assert pending_deliveries(con, landing) == []
-    (landing / "2026-11-01" / SUCCESS_MARKER).write_bytes(b"")
-    assert [d.day.isoformat() for d in pending_deliveries(con, landing)] == ["2026-11-01"]
-    deliver(landing, "20261102")
-    with pytest.raises(LandingFileError, match="20261102: holds _SUCCESS"):
-        pending_deliveries(con, landing)
-    con.close()
 
 
 # --- in Dagster ----------------------------------------------------------------------------

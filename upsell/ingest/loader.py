@@ -222,14 +222,6 @@ def checked_landing(landing: Path, done: dict[date, str]) -> Landing:
     return found
 
 
-def pending_deliveries(con: duckdb.DuckDBPyConnection, landing: Path) -> list[Delivery]:
-    """The complete deliveries a load would take, oldest first, without loading anything;
-    ``LandingFileError`` as the load would raise it."""
-    done = loaded_deliveries(con)
-    found = checked_landing(landing, done)
-    return [d for d in found.deliveries if d.complete and d.day not in done]
-
-
 def load_landing_zone(con: duckdb.DuckDBPyConnection, landing: Path, run_id: str) -> LoadReport:
     """Load every complete delivery not loaded yet, oldest first; stop at the first bad one.
 
