@@ -7,7 +7,7 @@ delivery), and it is a warning, since yesterday's figures are still right as of 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 
@@ -39,6 +39,7 @@ class Freshness:
 
 
 def latest_delivery(con: duckdb.DuckDBPyConnection, today: date | None = None) -> Freshness:
-    """The freshness of the deliveries ``raw._deliveries`` records, as of ``today``."""
+    """The freshness of the deliveries ``raw._deliveries`` records, as of ``today`` (UTC, as
+    delivery dates and the sample's default end date are)."""
     [(latest,)] = con.execute("SELECT max(delivery_date) FROM raw._deliveries").fetchall()
-    return Freshness(latest, today or date.today())
+    return Freshness(latest, today or datetime.now(UTC).date())
