@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pandas as pd
+import pyarrow as pa
 
 from ml.evaluate import deciles
 from ml.explain import probabilities_and_contributions, top_reasons
@@ -32,6 +33,27 @@ EXPLAINED = ["probability", "decile", "reason_1", "reason_2", "reason_3", "reaso
 
 def empty_scores() -> pd.DataFrame:
     return pd.DataFrame(columns=list(SCORE_COLUMNS))
+
+
+# The Arrow type of each warehouse type above, for engines written through Arrow.
+ARROW_TYPES = {
+    "VARCHAR": pa.string(),
+    "DATE": pa.date32(),
+    "DOUBLE": pa.float64(),
+    "BIGINT": pa.int64(),
+    "TIMESTAMP": pa.timestamp("us"),
+}
+
+
+def score_table(scores: pd.DataFrame) -> pa.Table:
+    """``scores`` as Arrow, every column of its warehouse type, in ``SCORE_COLUMNS`` order."""
+    columns = {}
+    for name, kind in SCORE_COLUMNS.items():
+        values = scores[name]
+        if kind == "DATE":
+            values = pd.to_datetime(values).dt.date
+        columns[name] = pa.array(values, type=ARROW_TYPES[kind], from_pandas=True)
+    return pa.table(columns)
 
 
 def typed_select(frame: str) -> str:

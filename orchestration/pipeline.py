@@ -231,10 +231,14 @@ def _summary(settings: Settings) -> None:
         quarantined = con.execute(
             "SELECT coalesce(sum(quarantined_rows), 0) FROM raw._load_manifest"
         ).fetchone()[0]
-        kpis = _latest_kpis(con)
-        targets = _top_targets(con)
+        if settings.target == "duckdb":
+            kpis, targets = _latest_kpis(con), _top_targets(con)
     finally:
         con.close()
+    if settings.target != "duckdb":
+        kpis, targets = _published(settings)
+        for schema, n, rows in _published_rows(settings):
+            layers.append((f"{schema} ({settings.target})", n, rows))
     print(
         f"warehouse {settings.warehouse}: {deliveries[0]} deliveries loaded "
         f"(latest {deliveries[1]}), {quarantined:,} rows quarantined"
@@ -245,6 +249,32 @@ def _summary(settings: Settings) -> None:
         print(kpis)
     if targets:
         print(targets)
+
+
+def _published(settings: Settings) -> tuple[str | None, str | None]:
+    """The summary's KPIs and targets from the serving file, which every engine exports."""
+    if not settings.serving.exists():
+        return None, None
+    con = connect(settings.serving, read_only=True)
+    try:
+        return _latest_kpis(con), _top_targets(con)
+    finally:
+        con.close()
+
+
+def _published_rows(settings: Settings) -> list[tuple[str, int, int]]:
+    """(schema, tables, rows) the target's publication holds."""
+    if not settings.serving.exists():
+        return []
+    con = connect(settings.serving, read_only=True)
+    try:
+        counts = con.execute(
+            "SELECT split_part(table_name, '.', 1), count(*), sum(row_count) "
+            "FROM meta.published_tables GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+    finally:
+        con.close()
+    return [(schema, n, int(rows)) for schema, n, rows in counts]
 
 
 def _layer_rows(con) -> list[tuple[str, int, int]]:

@@ -1,4 +1,4 @@
-"""Dagster resources: where the warehouse and the landing zone are."""
+"""Dagster resources: where the warehouse, the engine and the landing zone are."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import dagster as dg
 
 from upsell.config import DEFAULTS, Settings, safe_path
+from upsell.targets.engine import open_target
 from upsell.warehouse import connect
 
 # DuckDB allows one writing process per file: every asset that writes the warehouse runs in
@@ -27,6 +28,9 @@ class Installation(dg.ConfigurableResource):
     memory_limit: str = DEFAULTS["UPSELL_DUCKDB_MEMORY_LIMIT"]  # per process, then it spills
     serving: str = ""  # the file BI tools read; default: serving.duckdb beside the warehouse
     reporting_currency: str = "EUR"  # what ref_fx_rates must convert into (fx_coverage check)
+    target: str = DEFAULTS["UPSELL_TARGET"]  # the engine dbt builds in (upsell.targets)
+    postgres_dsn: str = DEFAULTS["UPSELL_POSTGRES_DSN"]  # no password: libpq's own settings
+    postgres_reader: str = DEFAULTS["UPSELL_POSTGRES_READER"]  # BI's read-only role
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Installation:
@@ -38,6 +42,9 @@ class Installation(dg.ConfigurableResource):
             serving=str(settings.serving),
             memory_limit=settings.duckdb_memory_limit,
             reporting_currency=settings.reporting_currency,
+            target=settings.target,
+            postgres_dsn=settings.postgres_dsn,
+            postgres_reader=settings.postgres_reader,
         )
 
     @property
@@ -53,6 +60,34 @@ class Installation(dg.ConfigurableResource):
     @property
     def model_root(self) -> Path:
         return safe_path(self.model_dir, "model registry directory")
+
+    @contextmanager
+    def open_target(self, read_only: bool = False):
+        """The engine dbt builds in (the warehouse file itself on DuckDB)."""
+        with open_target(
+            self.target,
+            safe_path(self.path, "warehouse"),
+            self.postgres_dsn,
+            self.memory_limit,
+            read_only=read_only,
+        ) as target:
+            yield target
+
+    def copy_to_target(self, con, tables: list[str], report=None) -> dict[str, int]:
+        """Copy raw tables of the DuckDB warehouse ``con`` to the target in one transaction:
+        ``tables``, and with a load ``report`` what its deliveries touched (or everything,
+        when the target is behind; ``upsell.targets.raw_copy``). Nothing to do when the
+        target is the warehouse file itself."""
+        if self.target == "duckdb":
+            return {}
+        from upsell.targets import postgres, raw_copy
+
+        with postgres.connect(self.postgres_dsn) as target:
+            if report is not None:
+                tables = [*tables, *raw_copy.plan(con, postgres.delivered(target), report)]
+            if not tables:
+                return {}
+            return postgres.copy_tables(con, target, [("raw", t) for t in sorted(set(tables))])
 
     @contextmanager
     def connect(self, read_only: bool = False):

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from upsell.compat.dagster_cron import is_valid_cron
 from upsell.errors import UpsellError
+from upsell.targets.dsn import libpq_env
 
 DEFAULTS = {
     "UPSELL_LANDING_DIR": "data/landing",
@@ -25,12 +26,17 @@ DEFAULTS = {
     "UPSELL_DUCKDB_MEMORY_LIMIT": "8GB",
     "UPSELL_DBT_THREADS": "2",
     "UPSELL_ALLOWED_ROOTS": ".",
+    "UPSELL_TARGET": "duckdb",
+    "UPSELL_POSTGRES_DSN": "postgresql://upsell@127.0.0.1:5432/upsell",
+    "UPSELL_POSTGRES_READER": "upsell_reader",
 }
+TARGETS = ("duckdb", "postgres")
 
 # DuckDB expands globs even in bound parameters, and a path is later spliced into SQL by
 # dbt profiles and COPY statements: allow only plain path characters.
 _UNSAFE_PATH = re.compile(r"[*?\[\]{}'\"`;\x00-\x1f]")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+_ROLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
 # Settings read elsewhere (dbt's profile, at run time) that a misspelling check must know.
 OTHER_SETTINGS = ("UPSELL_PII_SALT",)
@@ -133,6 +139,9 @@ class Settings:
     timezone: str = DEFAULTS["UPSELL_TIMEZONE"]
     duckdb_memory_limit: str = DEFAULTS["UPSELL_DUCKDB_MEMORY_LIMIT"]
     dbt_threads: int = int(DEFAULTS["UPSELL_DBT_THREADS"])
+    target: str = DEFAULTS["UPSELL_TARGET"]
+    postgres_dsn: str = DEFAULTS["UPSELL_POSTGRES_DSN"]
+    postgres_reader: str = DEFAULTS["UPSELL_POSTGRES_READER"]
 
     @classmethod
     def from_env(
@@ -175,6 +184,18 @@ class Settings:
                 f"{threads!r}"
             )
         roots = allowed_roots(get("UPSELL_ALLOWED_ROOTS"))
+        target = get("UPSELL_TARGET")
+        if target not in TARGETS:
+            raise UpsellError(f"UPSELL_TARGET={target!r} is not one of {', '.join(TARGETS)}")
+        dsn = get("UPSELL_POSTGRES_DSN")
+        if target == "postgres":
+            libpq_env(dsn)  # refuses a malformed DSN or one holding a password
+        reader = get("UPSELL_POSTGRES_READER")
+        if not _ROLE.match(reader):
+            raise UpsellError(
+                f"UPSELL_POSTGRES_READER={reader!r} is not a plain role name (lower case "
+                "letters, digits, _)"
+            )
 
         def path(field: str) -> Path | None:
             if field not in paths:
@@ -191,4 +212,7 @@ class Settings:
             timezone=_timezone(get("UPSELL_TIMEZONE")),
             duckdb_memory_limit=memory_limit(get("UPSELL_DUCKDB_MEMORY_LIMIT")),
             dbt_threads=int(threads),
+            target=target,
+            postgres_dsn=dsn,
+            postgres_reader=reader,
         )

@@ -76,7 +76,12 @@ def read_frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
             casts.append(f"{q(name)}::TIMESTAMP AS {q(name)}")
     if casts:
         relation = con.sql(f"SELECT * REPLACE ({', '.join(casts)}) FROM ({sql})")
-    table = relation.to_arrow_table()
+    return frame_from_arrow(relation.to_arrow_table())
+
+
+def frame_from_arrow(table: pa.Table) -> pd.DataFrame:
+    """``table`` as pandas, integer and boolean columns with nulls as nullable types, so every
+    engine's result arrives as the same frame."""
     frame = table.to_pandas()
     for name, column in zip(table.column_names, table.columns, strict=True):
         if column.null_count and column.type in WITH_NULLS:

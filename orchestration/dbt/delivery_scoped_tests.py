@@ -21,7 +21,8 @@ from typing import Any
 
 import duckdb
 
-TABLE = "raw._data_test_runs"
+TABLE_NAME = "_data_test_runs"
+TABLE = f"raw.{TABLE_NAME}"
 WHOLE_TABLES_EVERY = timedelta(days=7)
 
 

@@ -16,12 +16,19 @@ from dagster_dbt import DbtProject
 from dbt.cli.main import dbtRunner
 
 from upsell.config import Settings
+from upsell.targets.dsn import LIBPQ_SETTINGS, libpq_env, salt_options
 
 DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 DBT_PROJECT = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
 OUTPUTS = {"target", "logs"}  # folders dbt writes: not sources of the manifest
-# what profiles.yml reads
-PROFILE_ENV = ("UPSELL_WAREHOUSE", "UPSELL_DUCKDB_MEMORY_LIMIT", "UPSELL_DBT_THREADS")
+# what profiles.yml reads (PGPASSWORD too, left out here: a parse does not depend on it)
+PROFILE_ENV = (
+    "UPSELL_TARGET",
+    "UPSELL_WAREHOUSE",
+    "UPSELL_DUCKDB_MEMORY_LIMIT",
+    "UPSELL_DBT_THREADS",
+    *LIBPQ_SETTINGS,
+)
 
 
 @cache
@@ -56,7 +63,7 @@ def ensure_manifest(project: DbtProject = DBT_PROJECT, warehouse: str | None = N
     stamp = manifest.parent / "parsed_for.json"
     with (
         (manifest.parent / ".parse.lock").open("w") as lock,
-        warehouse_env(warehouse or str(Settings.from_env().warehouse)),
+        profile_env(*_configured(warehouse)),
     ):
         fcntl.flock(lock, fcntl.LOCK_EX)
         profile = json.dumps({name: os.environ.get(name) for name in PROFILE_ENV})
@@ -86,15 +93,28 @@ def _project_files(folder: Path) -> Iterator[Path]:
         yield from [top] if top.is_file() else (p for p in top.rglob("*") if p.is_file())
 
 
+def _configured(warehouse: str | None) -> tuple[str, str, str]:
+    settings = Settings.from_env(paths=("warehouse",))
+    return warehouse or str(settings.warehouse), settings.target, settings.postgres_dsn
+
+
 @contextmanager
-def warehouse_env(path: str) -> Iterator[None]:
-    """dbt's profile reads UPSELL_WAREHOUSE: point it at the resource's warehouse."""
-    before = os.environ.get("UPSELL_WAREHOUSE")
-    os.environ["UPSELL_WAREHOUSE"] = path
+def profile_env(warehouse: str, target: str = "duckdb", dsn: str = "") -> Iterator[None]:
+    """Point dbt's profile at this installation's engine: the DuckDB file, or PostgreSQL's
+    libpq settings with the PII salt as a custom setting (``PGOPTIONS``, macro pii_salt)."""
+    values = {"UPSELL_WAREHOUSE": warehouse, "UPSELL_TARGET": target}
+    if target == "postgres":
+        values |= libpq_env(dsn)
+        values["PGOPTIONS"] = " ".join(
+            filter(None, [os.environ.get("PGOPTIONS", ""), salt_options()])
+        )
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
     try:
         yield
     finally:
-        if before is None:
-            os.environ.pop("UPSELL_WAREHOUSE", None)
-        else:
-            os.environ["UPSELL_WAREHOUSE"] = before
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -12,7 +12,7 @@ from typing import Any
 import dagster as dg
 from dbt.cli.main import dbtRunner
 
-from orchestration.dbt.project import DBT_DIR, DBT_PROJECT, warehouse_env
+from orchestration.dbt.project import DBT_DIR, DBT_PROJECT, profile_env
 from upsell.compat.dagster_dbt import DBT_EXECUTABLE, DbtCli
 from upsell.compat.dbt_duckdb import release_connections
 
@@ -21,10 +21,18 @@ def dbt_resource() -> DbtCli:
     return DbtCli(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE)
 
 
-def run_dbt(args: list[str], warehouse: Path, work_dir: Path, raise_on_failure: bool = True):
-    """Run dbt in this process against ``warehouse``, with target and logs under ``work_dir``
-    (benchmarks and tests; the assets go through ``DbtCli``)."""
-    with warehouse_env(str(warehouse)):
+def run_dbt(
+    args: list[str],
+    warehouse: Path,
+    work_dir: Path,
+    raise_on_failure: bool = True,
+    target: str = "duckdb",
+    dsn: str = "",
+):
+    """Run dbt in this process against ``warehouse`` (or the PostgreSQL database at ``dsn``),
+    with target and logs under ``work_dir`` (benchmarks and tests; the assets go through
+    ``DbtCli``)."""
+    with profile_env(str(warehouse), target, dsn):
         result = dbtRunner().invoke(
             [*args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--quiet",
              "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs")]

@@ -98,6 +98,9 @@ def landing_zone_ingest(context: dg.AssetExecutionContext, installation: Install
         except LandingFileError as exc:
             raise dg.Failure(description=str(exc)) from None
         stats = raw_stats(con, report)
+        copied = installation.copy_to_target(con, [], report)
+    if copied:
+        context.log.info(f"copied {len(copied)} raw tables to {installation.target}")
     for day in report.skipped_incomplete:
         context.log.warning(f"delivery {day} has no _SUCCESS yet: skipped")
     context.log.info(

@@ -13,11 +13,19 @@ from ml.drift import DRIFT_PSI, drift_summary, drift_verdict
 from ml.features import prepare
 from ml.promotion import Promotion, register_and_decide
 from ml.report import as_markdown_image, lift_chart_svg
-from ml.scoring import EXPLAINED, empty_scores, explain, reuse_explained, score_frame, typed_select
+from ml.scoring import (
+    EXPLAINED,
+    empty_scores,
+    explain,
+    reuse_explained,
+    score_frame,
+    score_table,
+    typed_select,
+)
 from ml.split import HOLDOUT_SNAPSHOTS, NotEnoughHistory
 from ml.training import MAX_TRAINING_ROWS, TrainingRound, accounts_per_10k, train_and_evaluate
 from orchestration.resources import WAREHOUSE_POOL, Installation
-from upsell.warehouse import read_frame, table_exists
+from upsell.targets.engine import literal
 
 FEATURES_KEY = dg.AssetKey(["marts", "fct_account_features"])
 ADDONS_KEY = dg.AssetKey(["intermediate", "int_account_addons_owned"])
@@ -25,7 +33,6 @@ MODEL_KEY = dg.AssetKey(["ml", "propensity_model"])
 SCORES_KEY = dg.AssetKey(["ml", "propensity_scores"])
 OWNER = "team:data-science"
 AUC_FLOOR = registry.PromotionRule.min_auc
-LATEST_SNAPSHOT = "snapshot_date = (SELECT max(snapshot_date) FROM marts.fct_account_features)"
 
 
 class ModelConfig(dg.Config):
@@ -36,27 +43,38 @@ class ModelConfig(dg.Config):
     max_training_rows: int = MAX_TRAINING_ROWS
 
 
-def _features(installation: Installation, where: str) -> pd.DataFrame:
-    with installation.connect() as con:
+def _features(installation: Installation, where=None) -> pd.DataFrame:
+    """The feature rows ``where(target, table)`` selects (default: the latest snapshot)."""
+    with installation.open_target(read_only=True) as target:
+        table = target.table("marts", "fct_account_features")
         # A fixed row order: training samples its validation rows by position, so the same
         # features must always arrive in the same order for the same model to come out.
-        frame = read_frame(
-            con,
-            f"SELECT * FROM marts.fct_account_features WHERE {where} "
-            "ORDER BY snapshot_date, account_id",
+        frame = target.read_frame(
+            f"SELECT * FROM {table} WHERE {(where or _latest)(target, table)} "
+            "ORDER BY snapshot_date, account_id"
         )
     return prepare(frame)
+
+
+def _latest(target, table: str) -> str:
+    return f"snapshot_date = (SELECT max(snapshot_date) FROM {table})"
 
 
 def _training_features(installation: Installation, max_rows: int) -> pd.DataFrame:
     """The labelled rows; above ``max_rows``, those of a fixed sample of accounts (whole
     histories, so the split stays out of time), to bound the memory training needs."""
     labelled = "expanded_90d IS NOT NULL"
-    with installation.connect() as con:
-        rows = con.execute(f"SELECT count(*) FROM marts.fct_account_features WHERE {labelled}")
-        per_10k = accounts_per_10k(rows.fetchone()[0], max_rows)
-    sample = "" if per_10k >= 10_000 else f" AND hash(account_id) % 10000 < {per_10k}"
-    return _features(installation, labelled + sample)
+    with installation.open_target(read_only=True) as target:
+        table = target.table("marts", "fct_account_features")
+        per_10k = accounts_per_10k(
+            target.scalar(f"SELECT count(*) FROM {table} WHERE {labelled}"), max_rows
+        )
+
+    def where(target, table: str) -> str:
+        sample = "" if per_10k >= 10_000 else f" AND {target.sample('account_id', per_10k)}"
+        return labelled + sample
+
+    return _features(installation, where)
 
 
 def _training_metadata(trained: TrainingRound, promotion: Promotion, seconds: dict) -> dict:
@@ -176,14 +194,13 @@ def _previous_scores(
     made_from = [metadata.get(k) for k in ("model_version", "features_fingerprint")]
     if [m.value if m else None for m in made_from] != [version, features_fingerprint]:
         return None
-    with installation.connect() as con:
-        if not table_exists(con, "ml", "propensity_scores"):
+    with installation.open_target(read_only=True) as target:
+        if not target.table_exists("ml", "propensity_scores"):
             return None
-        stored = con.execute(
+        stored = target.read_frame(
             f"SELECT account_id, {', '.join(EXPLAINED)} FROM ml.propensity_scores "
-            "WHERE model_version = ?",
-            [version],
-        ).df()
+            f"WHERE model_version = {literal(version)}"
+        )
     return reuse_explained(stored, latest)
 
 
@@ -214,21 +231,18 @@ def _score_checks(scores: pd.DataFrame, latest: pd.DataFrame, version: str | Non
 
 
 def _owned_addons(installation: Installation) -> pd.DataFrame:
-    with installation.connect() as con:
-        return con.execute(
+    with installation.open_target(read_only=True) as target:
+        return target.read_frame(
             "SELECT account_id, product_id FROM intermediate.int_account_addons_owned "
             "ORDER BY account_id, product_id"
-        ).df()
+        )
 
 
 def _write_scores(installation: Installation, scores: pd.DataFrame) -> None:
-    with installation.connect() as con:
-        con.execute("CREATE SCHEMA IF NOT EXISTS ml")
-        con.register("scores_frame", scores)
-        con.execute(
-            f"CREATE OR REPLACE TABLE ml.propensity_scores AS {typed_select('scores_frame')}"
+    with installation.open_target() as target:
+        target.replace_rows(
+            "ml", "propensity_scores", score_table(scores), typed_select("{source}")
         )
-        con.unregister("scores_frame")
 
 
 def _top_10(scores: pd.DataFrame) -> dg.MetadataValue:
@@ -257,7 +271,7 @@ def _top_10(scores: pd.DataFrame) -> dg.MetadataValue:
 def propensity_scores(context: dg.AssetExecutionContext, installation: Installation):
     root = installation.model_root
     started = time.perf_counter()
-    latest = _features(installation, LATEST_SNAPSHOT).reset_index(drop=True)
+    latest = _features(installation).reset_index(drop=True)
     loaded = scored = time.perf_counter()
     version = registry.champion(root)
     features_fingerprint = fingerprint(latest)

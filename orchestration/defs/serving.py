@@ -8,6 +8,15 @@ from orchestration.defs.transform import dbt_models
 from orchestration.resources import WAREHOUSE_POOL, Installation
 from upsell.serving import publish
 
+
+def publish_on_postgres(installation: Installation, warehouse) -> dict[str, int]:
+    """Swap the built marts into schema marts, then export them to the serving file."""
+    from upsell.targets import postgres, postgres_publish
+
+    with postgres.connect(installation.postgres_dsn) as con:
+        postgres_publish.publish(con, installation.postgres_reader)
+        return postgres_publish.export_serving(con, warehouse, installation.serving_path)
+
 SERVING_KEY = dg.AssetKey(["serving", "bi_duckdb"])
 MART_KEYS = sorted(
     (key for key in dbt_models.keys if key.path[0] == "marts"), key=lambda k: k.to_user_string()
@@ -28,7 +37,11 @@ MART_KEYS = sorted(
 def serving_file(context: dg.AssetExecutionContext, installation: Installation):
     target = installation.serving_path
     with installation.connect() as con:
-        counts = publish(con, target)
+        if installation.target == "postgres":
+            counts = publish_on_postgres(installation, con)
+            context.log.info(f"published {len(counts)} tables to schema marts on PostgreSQL")
+        else:
+            counts = publish(con, target)
     context.log.info(f"published {len(counts)} tables to {target}")
     return dg.MaterializeResult(
         metadata={

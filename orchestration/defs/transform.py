@@ -8,7 +8,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, dbt_assets
 
 from orchestration.dbt import delivery_scoped_tests
-from orchestration.dbt.project import DBT_DIR, DBT_PROJECT, manifest, manifest_path, warehouse_env
+from orchestration.dbt.project import DBT_DIR, DBT_PROJECT, manifest, manifest_path, profile_env
 from orchestration.dbt.runs import built_table, prune_invocation_folders
 from orchestration.resources import WAREHOUSE_POOL, Installation
 from upsell.compat.dagster_dbt import DbtCli
@@ -50,12 +50,13 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCli, installation: Ins
             after = delivery_scoped_tests.begin(
                 con, context.run.run_id, delivery_scoped_tests.utc_now(), whole_tables=full_refresh
             )
+            installation.copy_to_target(con, [delivery_scoped_tests.TABLE_NAME])
         context.log.info(
             f"{', '.join(sorted(scoped))}: "
             + (f"keys of deliveries loaded after {after}" if after else "whole tables")
         )
     passed: set[str] = set()
-    with warehouse_env(installation.path):
+    with profile_env(installation.path, installation.target, installation.postgres_dsn):
         try:
             # Unit tests check the SQL, not the data: they run in `make test`, not every day.
             build = ["build", "--exclude-resource-type", "unit_test"]
@@ -76,9 +77,11 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCli, installation: Ins
             release_connections()
             prune_invocation_folders(DBT_DIR / "target")
     # The stream raises when dbt fails, so this is a run whose tests all passed.
-    with installation.connect(read_only=not scoped) as con:
-        if scoped and scoped <= passed:
+    if scoped and scoped <= passed:
+        with installation.connect() as con:
             delivery_scoped_tests.mark_passed(con, context.run.run_id)
+            installation.copy_to_target(con, [delivery_scoped_tests.TABLE_NAME])
+    with installation.open_target(read_only=True) as target:
         for key, relation in tables.items():
-            rows = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
+            rows = target.scalar(f"SELECT count(*) FROM {relation}")
             yield dg.AssetObservation(asset_key=key, metadata={"dagster/row_count": rows})

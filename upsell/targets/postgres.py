@@ -11,12 +11,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from contextlib import contextmanager
-from urllib.parse import unquote, urlsplit
 
 import duckdb
 import pyarrow as pa
 
 from upsell.errors import UpsellError
+from upsell.targets.dsn import libpq_env
 from upsell.warehouse import q
 
 # DuckDB column types as PostgreSQL spells them; DECIMAL(p, s) keeps its precision and scale.
@@ -41,35 +41,6 @@ def pg_type(duckdb_type: str) -> str:
         return _TYPES[duckdb_type]
     except KeyError:
         raise UpsellError(f"no PostgreSQL type for the DuckDB type {duckdb_type}") from None
-
-
-def libpq_env(dsn: str) -> dict[str, str]:
-    """libpq's PG* variables for ``dsn`` (``postgresql://user@host:port/database``), which dbt's
-    profile and every client read. A password in the DSN is refused: it would be copied into
-    process listings and logs; libpq reads it from PGPASSWORD or the password file."""
-    parts = urlsplit(dsn)
-    if parts.scheme not in ("postgresql", "postgres"):
-        raise UpsellError(
-            f"UPSELL_POSTGRES_DSN must look like postgresql://user@host:5432/database, got "
-            f"scheme {parts.scheme or 'none'!r}"
-        )
-    if parts.password is not None:
-        raise UpsellError(
-            "UPSELL_POSTGRES_DSN contains a password; remove it and set PGPASSWORD or a "
-            "~/.pgpass line instead"
-        )
-    database = unquote(parts.path.lstrip("/"))
-    if not (parts.hostname and parts.username and database):
-        raise UpsellError(
-            "UPSELL_POSTGRES_DSN must name the user, host and database, as in "
-            "postgresql://upsell@127.0.0.1:5432/upsell"
-        )
-    return {
-        "PGHOST": parts.hostname,
-        "PGPORT": str(parts.port or 5432),
-        "PGUSER": unquote(parts.username),
-        "PGDATABASE": database,
-    }
 
 
 @contextmanager
@@ -129,3 +100,17 @@ def read_arrow(con, sql: str) -> pa.Table:
     with con.cursor() as cur:
         cur.execute(sql)
         return cur.fetch_arrow_table()
+
+
+def delivered(con) -> dict | None:
+    """The deliveries (day -> fingerprint) the target's raw layer holds; None without one."""
+    with con.cursor() as cur:
+        cur.execute("SELECT to_regclass('raw._deliveries') IS NOT NULL AS present")
+        present = cur.fetch_arrow_table().column(0)[0].as_py()
+        rows = {}
+        if present:
+            cur.execute("SELECT delivery_date, fingerprint FROM raw._deliveries")
+            table = cur.fetch_arrow_table()
+            rows = dict(zip(table.column(0).to_pylist(), table.column(1).to_pylist(), strict=True))
+    con.rollback()
+    return rows if present else None

@@ -1,0 +1,1 @@
+"""The engines dbt can build in (UPSELL_TARGET): DuckDB, PostgreSQL (``engine``)."""

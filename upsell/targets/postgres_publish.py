@@ -1,0 +1,147 @@
+"""Publishing on PostgreSQL: BI tools read schema ``marts`` of the database itself.
+
+dbt builds the marts in ``marts_build``; publishing copies them into ``marts`` in one
+transaction, so a reader sees the previous publication or the new one, never a mix (MVCC does
+what the file swap does on DuckDB). Rows are replaced in place (DELETE, then INSERT) and a
+table is recreated only when its columns changed, so the views and grants users made on
+``marts`` keep working. The read-only role (UPSELL_POSTGRES_READER) is granted what it reads.
+The DuckDB serving file is still written, as an export of the published tables.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from upsell.serving import publish as publish_file
+from upsell.targets.engine import BUILD_SCHEMAS, literal
+from upsell.warehouse import q
+
+BUILT = BUILD_SCHEMAS["postgres"]["marts"]
+SCORES = ("ml", "propensity_scores")
+
+
+def _rows(cur, sql: str) -> list[tuple]:
+    cur.execute(sql)
+    table = cur.fetch_arrow_table()
+    return list(zip(*(c.to_pylist() for c in table.columns), strict=True))
+
+
+def _columns(cur, schema: str) -> dict[str, list[tuple]]:
+    found: dict[str, list[tuple]] = {}
+    for table, column, kind in _rows(
+        cur,
+        "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+        "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+        f"WHERE n.nspname = {literal(schema)} AND c.relkind = 'r' AND a.attnum > 0 "
+        "AND NOT a.attisdropped ORDER BY c.relname, a.attnum",
+    ):
+        found.setdefault(table, []).append((column, kind))
+    return found
+
+
+def _role_exists(cur, role: str) -> bool:
+    return bool(_rows(cur, f"SELECT 1 FROM pg_roles WHERE rolname = {literal(role)}"))
+
+
+def publish(con, reader: str) -> dict[str, int]:
+    """Copy every table of ``marts_build`` into ``marts`` in one transaction; returns the rows
+    of each published table (``marts.<table>``, and ``ml.propensity_scores``)."""
+    counts = {}
+    with con.cursor() as cur:
+        try:
+            built, published = _columns(cur, BUILT), _columns(cur, "marts")
+            cur.execute("CREATE SCHEMA IF NOT EXISTS marts")
+            for table in sorted(set(published) - set(built)):
+                cur.execute(f"DROP TABLE marts.{q(table)}")
+            for table, columns in sorted(built.items()):
+                source, target = f"{q(BUILT)}.{q(table)}", f"marts.{q(table)}"
+                if published.get(table) == columns:
+                    cur.execute(f"DELETE FROM {target}")
+                    cur.execute(f"INSERT INTO {target} SELECT * FROM {source}")
+                else:
+                    cur.execute(f"DROP TABLE IF EXISTS {target}")
+                    cur.execute(f"CREATE TABLE {target} AS SELECT * FROM {source}")
+                counts[f"marts.{table}"] = _rows(cur, f"SELECT count(*) FROM {target}")[0][0]
+            counts["ml.propensity_scores"] = _rows(
+                cur, "SELECT count(*) FROM ml.propensity_scores"
+            )[0][0]
+            cur.execute("CREATE SCHEMA IF NOT EXISTS meta")
+            cur.execute(
+                "CREATE TABLE IF NOT EXISTS meta.publication (published_at timestamp, tables jsonb)"
+            )
+            cur.execute("DELETE FROM meta.publication")
+            cur.execute(
+                "INSERT INTO meta.publication VALUES ("
+                f"{literal(datetime.now(UTC).replace(tzinfo=None).isoformat())}::timestamp, "
+                f"{literal(_json(counts))}::jsonb)"
+            )
+            if _role_exists(cur, reader):
+                for schema in ("marts", "meta", "ml"):
+                    cur.execute(f"GRANT USAGE ON SCHEMA {schema} TO {q(reader)}")
+                cur.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA marts TO {q(reader)}")
+                cur.execute(f"GRANT SELECT ON meta.publication TO {q(reader)}")
+                cur.execute(f"GRANT SELECT ON ml.propensity_scores TO {q(reader)}")
+            con.commit()
+        except Exception:
+            con.rollback()
+            raise
+    return counts
+
+
+def _json(counts: dict[str, int]) -> str:
+    import json
+
+    return json.dumps(counts, sort_keys=True)
+
+
+def read_published(con, schema: str, table: str) -> pa.Table:
+    """A published table as Arrow, numeric columns back as decimals of their precision."""
+    with con.cursor() as cur:
+        cur.execute(f"SELECT * FROM {q(schema)}.{q(table)}")
+        data = cur.fetch_arrow_table()
+    con.rollback()
+    return with_decimals(data)
+
+
+def with_decimals(table: pa.Table) -> pa.Table:
+    """PostgreSQL's numeric arrives as text: numeric(p, s) becomes decimal(p, s), a numeric
+    without a declared precision a float."""
+    columns, fields = [], []
+    for field, column in zip(table.schema, table.columns, strict=True):
+        kind = field.type
+        if isinstance(kind, pa.ExtensionType) and kind.extension_name == "arrow.opaque":
+            text = column.cast(kind.storage_type)
+            typmod = int((field.metadata or {}).get(b"POSTGRESQL:typmod", b"-1"))
+            if typmod >= 4:
+                precision, scale = (typmod - 4) >> 16, (typmod - 4) & 0xFFFF
+                column = text.cast(pa.decimal128(precision, scale))
+            else:
+                column = text.cast(pa.float64())
+        columns.append(column)
+        fields.append(pa.field(field.name, column.type))
+    return pa.Table.from_arrays(columns, schema=pa.schema(fields))
+
+
+def export_serving(con, warehouse: duckdb.DuckDBPyConnection, serving: Path) -> dict[str, int]:
+    """Write the DuckDB serving file from the published tables of PostgreSQL ``con``, with the
+    deliveries of the DuckDB ``warehouse`` they were built from."""
+    local = duckdb.connect()
+    try:
+        local.execute("CREATE SCHEMA raw")
+        local.register("deliveries", warehouse.sql("SELECT * FROM raw._deliveries").arrow())
+        local.execute("CREATE TABLE raw._deliveries AS SELECT * FROM deliveries")
+        with con.cursor() as cur:
+            tables = [("marts", t) for t in sorted(_columns(cur, "marts"))] + [SCORES]
+        con.rollback()
+        for schema, table in tables:
+            local.execute(f"CREATE SCHEMA IF NOT EXISTS {q(schema)}")
+            local.register("published", read_published(con, schema, table))
+            local.execute(f"CREATE TABLE {q(schema)}.{q(table)} AS SELECT * FROM published")
+            local.unregister("published")
+        return publish_file(local, serving)
+    finally:
+        local.close()
