@@ -36,3 +36,15 @@ def truth_landing(tmp_path_factory) -> tuple[Path, Path, dict]:
     """Enough accounts and months to compare the ground truth with what happened."""
     opts = Options(accounts=6000, months=24, seed=3)
     return make_landing(tmp_path_factory.mktemp("truth"), opts)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server of this test session (tests/postgres_server.py)."""
+    from tests.postgres_server import start
+
+    server = start()
+    try:
+        yield server
+    finally:
+        server.stop()

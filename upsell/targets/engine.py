@@ -115,16 +115,26 @@ def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def is_numeric_text(kind: pa.DataType) -> bool:
+    """Whether ``kind`` is how ADBC hands over PostgreSQL's numeric (its text, unconverted)."""
+    return isinstance(kind, pa.BaseExtensionType) and kind.extension_name == "arrow.opaque"
+
+
+def numeric_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The text of a numeric column handed over as ``arrow.opaque``."""
+    return pa.chunked_array([c.storage for c in column.chunks], type=column.type.storage_type)
+
+
 def as_plain_types(table: pa.Table) -> pa.Table:
     """What DuckDB's ``read_frame`` gives: numbers (PostgreSQL's numeric arrives as text) and
     decimals as float64, dates as timestamps."""
     columns, fields = [], []
     for field, column in zip(table.schema, table.columns, strict=True):
         kind = field.type
-        if isinstance(kind, pa.ExtensionType) and kind.extension_name == "arrow.opaque":
-            column = pc.cast(column.cast(kind.storage_type), pa.float64())
-        elif pa.types.is_decimal(kind):
-            column = pc.cast(column, pa.float64())
+        if is_numeric_text(kind):
+            column = pc.cast(numeric_text(column), pa.float64())
+        elif pa.types.is_decimal(kind):  # through text: Arrow's own cast is not exact
+            column = pc.cast(pc.cast(column, pa.string()), pa.float64())
         elif pa.types.is_date(kind):
             column = pc.cast(column, pa.timestamp("us"))
         columns.append(column)

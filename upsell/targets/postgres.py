@@ -8,7 +8,6 @@ reader of ``raw`` never sees part of a run's deliveries.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from contextlib import contextmanager
 
@@ -50,10 +49,8 @@ def connect(dsn: str):
 
     env = libpq_env(dsn)
     uri = f"postgresql://{env['PGUSER']}@{env['PGHOST']}:{env['PGPORT']}/{env['PGDATABASE']}"
-    password = os.environ.get("PGPASSWORD")
-    kwargs = {"password": password} if password else {}
     try:
-        con = adbc.connect(uri, conn_kwargs=kwargs)
+        con = adbc.connect(uri)  # libpq reads the password from PGPASSWORD or PGPASSFILE
     except Exception as exc:  # the driver's errors carry libpq's message
         raise UpsellError(f"cannot connect to PostgreSQL at {uri}: {_first_line(exc)}") from None
     try:

@@ -16,8 +16,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from upsell.errors import UpsellError
 from upsell.serving import publish as publish_file
-from upsell.targets.engine import BUILD_SCHEMAS, literal
+from upsell.targets.engine import BUILD_SCHEMAS, is_numeric_text, literal, numeric_text
 from upsell.warehouse import q
 
 BUILT = BUILD_SCHEMAS["postgres"]["marts"]
@@ -43,6 +44,25 @@ def _columns(cur, schema: str) -> dict[str, list[tuple]]:
     return found
 
 
+def _refuse_if_viewed(cur, table: str) -> None:
+    """A mart whose columns changed is recreated; views on it would have to be dropped, and
+    they are the users' own: say so instead (the old publication stays)."""
+    views = _rows(
+        cur,
+        "SELECT DISTINCT n.nspname || '.' || v.relname FROM pg_depend d "
+        "JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class v ON v.oid = r.ev_class "
+        "JOIN pg_namespace n ON n.oid = v.relnamespace "
+        f"WHERE d.refobjid = to_regclass({literal('marts.' + q(table))}) AND v.relkind = 'v' "
+        "ORDER BY 1",
+    )
+    if views:
+        names = ", ".join(v for (v,) in views)
+        raise UpsellError(
+            f"cannot publish marts.{table}: its columns changed and the views {names} depend "
+            "on it; drop them, run again, then recreate them (the previous publication stays)"
+        )
+
+
 def _role_exists(cur, role: str) -> bool:
     return bool(_rows(cur, f"SELECT 1 FROM pg_roles WHERE rolname = {literal(role)}"))
 
@@ -63,6 +83,7 @@ def publish(con, reader: str) -> dict[str, int]:
                     cur.execute(f"DELETE FROM {target}")
                     cur.execute(f"INSERT INTO {target} SELECT * FROM {source}")
                 else:
+                    _refuse_if_viewed(cur, table)
                     cur.execute(f"DROP TABLE IF EXISTS {target}")
                     cur.execute(f"CREATE TABLE {target} AS SELECT * FROM {source}")
                 counts[f"marts.{table}"] = _rows(cur, f"SELECT count(*) FROM {target}")[0][0]
@@ -113,8 +134,8 @@ def with_decimals(table: pa.Table) -> pa.Table:
     columns, fields = [], []
     for field, column in zip(table.schema, table.columns, strict=True):
         kind = field.type
-        if isinstance(kind, pa.ExtensionType) and kind.extension_name == "arrow.opaque":
-            text = column.cast(kind.storage_type)
+        if is_numeric_text(kind):
+            text = numeric_text(column)
             typmod = int((field.metadata or {}).get(b"POSTGRESQL:typmod", b"-1"))
             if typmod >= 4:
                 precision, scale = (typmod - 4) >> 16, (typmod - 4) & 0xFFFF
