@@ -101,11 +101,17 @@ def database(pg_server, monkeypatch):
 
 
 def _columns(con, schema: str, table: str) -> list[tuple[str, str]]:
-    return [(c, k) for _, c, k in _rows(con, f"""
+    return [
+        (c, k)
+        for _, c, k in _rows(
+            con,
+            f"""
         SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
         JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = '{schema}' AND c.relname = '{table}' AND a.attnum > 0
-        ORDER BY a.attnum""")]
+        ORDER BY a.attnum""",
+        )
+    ]
 
 
 def _rows(con, sql: str) -> list[tuple]:
@@ -157,9 +163,7 @@ def test_a_copy_that_fails_leaves_the_target_as_it_was(database):
 
 
 def test_numeric_comes_back_as_the_decimal_it_was_declared():
-    typed = pa.table(
-        {"amount": pa.array(["1.50", None]), "share": pa.array(["0.333", "1"])}
-    )
+    typed = pa.table({"amount": pa.array(["1.50", None]), "share": pa.array(["0.333", "1"])})
     opaque = pa.opaque(pa.string(), "numeric", "PostgreSQL")
     fields = [
         pa.field("amount", opaque, metadata={"POSTGRESQL:typmod": str((18 << 16 | 2) + 4)}),
@@ -198,13 +202,17 @@ def test_publishing_swaps_the_marts_in_one_transaction_for_the_read_only_role(
         }  # fmt: skip
         # A view a user made on a mart survives the next publication; a mart no longer
         # built is withdrawn.
-        _execute(con, "CREATE VIEW public.users_view AS SELECT a FROM marts.kpi",
-                 "DROP TABLE marts_build.gone", "INSERT INTO marts_build.kpi VALUES (2, 'y')")
+        _execute(
+            con,
+            "CREATE VIEW public.users_view AS SELECT a FROM marts.kpi",
+            "DROP TABLE marts_build.gone",
+            "INSERT INTO marts_build.kpi VALUES (2, 'y')",
+        )
         postgres_publish.publish(con, "upsell_reader")
         assert _rows(con, "SELECT count(*) FROM public.users_view") == [(2,)]
         assert _rows(con, "SELECT to_regclass('marts.gone') IS NULL") == [(True,)]
         _build(con, "SELECT 1.5::numeric(18, 2) AS a")  # columns changed: recreated ...
-        with pytest.raises(UpsellError, match="the views public.users_view depend on it"):
+        with pytest.raises(UpsellError, match=r"the views public\.users_view depend on it"):
             postgres_publish.publish(con, "upsell_reader")  # ... but not under a user's view
         assert _rows(con, "SELECT count(*) FROM public.users_view") == [(2,)]
         _execute(con, "DROP VIEW public.users_view")
@@ -238,13 +246,18 @@ def test_a_reader_sees_the_old_publication_until_the_new_one_commits(database):
 
 def test_scores_are_replaced_in_one_transaction(database):
     with postgres.connect(database) as con:
-        _execute(con, "CREATE SCHEMA ml", "CREATE TABLE ml.propensity_scores (account_id text, "
-                 "probability double precision)", "INSERT INTO ml.propensity_scores VALUES ('a', 0.5)")  # fmt: skip
+        _execute(
+            con,
+            "CREATE SCHEMA ml",
+            "CREATE TABLE ml.propensity_scores (account_id text, probability double precision)",
+            "INSERT INTO ml.propensity_scores VALUES ('a', 0.5)",
+        )
         target = PostgresTarget(con)
         new = pa.table({"account_id": ["b", "c"], "probability": [0.1, 0.9]})
         target.replace_rows("ml", "propensity_scores", new, "")
         assert _rows(con, "SELECT * FROM ml.propensity_scores ORDER BY 1") == [
-            ("b", 0.1), ("c", 0.9)
+            ("b", 0.1),
+            ("c", 0.9),
         ]
         with pytest.raises(Exception):  # noqa: B017 - the driver's error, whatever its class
             target.replace_rows("ml", "propensity_scores", pa.table({"other": [1]}), "")
