@@ -3,6 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+ENGINES_STAMP := $(VENV)/.installed-engines
 
 DBT := $(BIN)/dbt --no-use-colors
 DBT_DIRS := --project-dir dbt_project --profiles-dir dbt_project
@@ -19,6 +20,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
+# The tests run the pipeline on every engine too: their extras on top of the default install.
+$(ENGINES_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,postgres]'
+	@touch $(ENGINES_STAMP)
+
 install: $(STAMP)
 
 # A fresh checkout has no landing zone: the sample is generated into the default folder, and
@@ -28,7 +34,9 @@ run: $(STAMP)
 		$(BIN)/upsell generate --out data/landing --truth-out data/truth; fi
 	$(BIN)/upsell run
 
-test: $(STAMP)
+# Needs PostgreSQL's server binaries (Debian: apt-get install postgresql); the tests start
+# their own throwaway server on 127.0.0.1.
+test: $(ENGINES_STAMP)
 	$(BIN)/ruff check .
 	$(DBT) parse $(DBT_DIRS) --quiet
 	DAGSTER_HOME=$$(mktemp -d) $(BIN)/dagster definitions validate -w workspace.yaml
