@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import os
 import re
 from dataclasses import dataclass
@@ -81,6 +82,19 @@ def _misspelt(env) -> None:
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.85)
             if close:
                 raise UpsellError(f"{name} is not a setting; did you mean {close[0]}?")
+
+
+# What each engine's extra installs (pyproject.toml): checked at start-up, not mid-run.
+ENGINE_MODULES = {"postgres": ("adbc_driver_postgresql", "dbt.adapters.postgres")}
+
+
+def _extra_installed(target: str) -> None:
+    for module in ENGINE_MODULES.get(target, ()):
+        if importlib.util.find_spec(module) is None:
+            raise UpsellError(
+                f"UPSELL_TARGET={target} needs the {target} extra: "
+                f"pip install -e '.[{target}]' -c constraints.txt"
+            )
 
 
 def safe_path(value: str | os.PathLike, what: str) -> Path:
@@ -190,6 +204,7 @@ class Settings:
         dsn = get("UPSELL_POSTGRES_DSN")
         if target == "postgres":
             libpq_env(dsn)  # refuses a malformed DSN or one holding a password
+            _extra_installed(target)
         reader = get("UPSELL_POSTGRES_READER")
         if not _ROLE.match(reader):
             raise UpsellError(
