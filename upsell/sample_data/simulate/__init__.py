@@ -141,8 +141,8 @@ def _live_month(
     hazards: Hazards,
     end_s: int,
 ) -> Hazards:
-    """One month of every account, in the order the draws were designed in; returns next
-    month's hazards."""
+    """One month of every account; returns next month's hazards. The steps share one random
+    generator: their order is part of the output."""
     book, seat_mrr = history.book, cat.plan_mrr_per_seat()
     live_start = book.live | book.live_x  # a customer at the start of the month
     customer_start = book.live.copy()

@@ -83,44 +83,13 @@ def crm_opportunities(
     """New business at sign-up; sales-led expansions (won); lost pitches; renewals of annual
     plans. Each is open first, closed in a later version."""
     n = len(acc)
-    inv = t["invoices"]
-    renewals = inv[(inv.kind == 0) & inv.annual & (inv.issued > acc.pay.to_numpy()[inv.acc])]
     lost_acc = np.repeat(np.arange(n), rng.poisson(0.25, n) * acc.payer.to_numpy())
     lost_open = acc.pay.to_numpy()[lost_acc] + rng.integers(30 * DAY, 600 * DAY, lost_acc.size)
     parts = [
-        pd.DataFrame(
-            {
-                "acc": np.arange(n),
-                "otype": 0,
-                "stage": np.where(acc.payer, 1, 2),
-                "created": acc.signup,
-                "closed": np.where(
-                    acc.payer, acc.pay, acc.signup + rng.integers(10 * DAY, 60 * DAY, n)
-                ),
-                "amount": np.round(acc.employees * rng.uniform(20, 60, n), -1),
-            }
-        ),
+        _new_business(rng, acc),
         t["opps"],
-        pd.DataFrame(
-            {
-                "acc": lost_acc,
-                "otype": rng.integers(1, 3, lost_acc.size),
-                "stage": 2,
-                "created": lost_open,
-                "closed": lost_open + rng.integers(20 * DAY, 90 * DAY, lost_acc.size),
-                "amount": np.round(rng.lognormal(7, 0.8, lost_acc.size), 0),
-            }
-        ),
-        pd.DataFrame(
-            {
-                "acc": renewals.acc,
-                "otype": 3,
-                "stage": 1,
-                "created": renewals.issued - 45 * DAY,
-                "closed": renewals.issued,
-                "amount": renewals.amount,
-            }
-        ),
+        _lost_pitches(rng, lost_acc, lost_open),
+        _renewals(acc, t["invoices"]),
     ]
     opps = pd.concat(parts, ignore_index=True)
     cur = acc.cur.to_numpy()
@@ -129,6 +98,53 @@ def crm_opportunities(
     o1 = opps.assign(stage=0, closed=-1, updated=opps.created, _arrival=opps.created)
     o2 = opps.assign(updated=opps.closed, _arrival=opps.closed)
     return versions(o1, o2, end_s)
+
+
+def _new_business(rng: np.random.Generator, acc: pd.DataFrame) -> pd.DataFrame:
+    """One per account: won when it pays, else lost weeks after sign-up."""
+    n = len(acc)
+    return pd.DataFrame(
+        {
+            "acc": np.arange(n),
+            "otype": 0,
+            "stage": np.where(acc.payer, 1, 2),
+            "created": acc.signup,
+            "closed": np.where(
+                acc.payer, acc.pay, acc.signup + rng.integers(10 * DAY, 60 * DAY, n)
+            ),
+            "amount": np.round(acc.employees * rng.uniform(20, 60, n), -1),
+        }
+    )
+
+
+def _lost_pitches(
+    rng: np.random.Generator, lost_acc: np.ndarray, lost_open: np.ndarray
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "acc": lost_acc,
+            "otype": rng.integers(1, 3, lost_acc.size),
+            "stage": 2,
+            "created": lost_open,
+            "closed": lost_open + rng.integers(20 * DAY, 90 * DAY, lost_acc.size),
+            "amount": np.round(rng.lognormal(7, 0.8, lost_acc.size), 0),
+        }
+    )
+
+
+def _renewals(acc: pd.DataFrame, inv: pd.DataFrame) -> pd.DataFrame:
+    """A won renewal opportunity for every annual invoice after the first."""
+    renewals = inv[(inv.kind == 0) & inv.annual & (inv.issued > acc.pay.to_numpy()[inv.acc])]
+    return pd.DataFrame(
+        {
+            "acc": renewals.acc,
+            "otype": 3,
+            "stage": 1,
+            "created": renewals.issued - 45 * DAY,
+            "closed": renewals.issued,
+            "amount": renewals.amount,
+        }
+    )
 
 
 def crm_activities(
