@@ -111,6 +111,8 @@ def draw_change(
     offers: Offers,
     customer_start: np.ndarray,
 ) -> Change:
+    """Who churns, expands on its own, contracts or gets a service credit this month (at most
+    one of them; an account whose offer of an upgrade or seats converted does none)."""
     rng, n, m = month.rng, month.n, month.m
     eligible = customer_start & book.live & (book.disc < 100)
     util = acc.users / (book.seats + book.live_x * book.seats_x)
