@@ -12,37 +12,28 @@ delivery arrives. Medians of the repeats are reported; nothing is asserted.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from datetime import UTC, datetime
-from importlib.metadata import version
 from pathlib import Path
 
 import duckdb
 
 from benchmarks.common import CACHE, against_oracle, landing_for
 from benchmarks.direct_sql import run_direct
-from benchmarks.report import render
+from benchmarks.figures import stages
+from benchmarks.report import kept_scales, write_report
+from benchmarks.workers import ROOT, hard_link_delivery, run_worker
 from ml import registry
 from ml.features import prepare
 from ml.fit import predict
 from ml.split import out_of_time_split
 from orchestration.dbt.runs import run_dbt
-from upsell.config import DEFAULTS, folder_env
+from upsell.config import DEFAULTS
 from upsell.sample_data import generate
 from upsell.sample_data.simulate import Options
-
-ROOT = Path(__file__).resolve().parents[1]
-PAGE = os.sysconf("SC_PAGE_SIZE")
-PACKAGES = ["dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb", "great-expectations",
-            "pandas", "scikit-learn"]  # fmt: skip
 
 
 def parse_args() -> argparse.Namespace:
@@ -67,55 +58,6 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def run_worker(job: str, work: Path, memory_limit: str, dbt_threads: int) -> dict:
-    """One job in its own process; wall time and peak RSS of it and its children (dbt)."""
-    env = {
-        **os.environ,
-        **folder_env(work),
-        "PYTHONPATH": str(ROOT),
-        "UPSELL_DUCKDB_MEMORY_LIMIT": memory_limit,
-        "UPSELL_DBT_THREADS": str(dbt_threads),
-    }
-    out = work / f"{job}.json"
-    started = time.perf_counter()
-    with (work / f"{job}.log").open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.stages", job, str(out)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        peak = 0
-        while process.poll() is None:
-            peak = max(peak, tree_rss(process.pid))
-            time.sleep(0.05)
-    timings = json.loads(out.read_text()) if out.exists() else {"success": False}
-    if process.returncode != 0 or not timings["success"]:
-        # the work folder is temporary: the log goes with the error, not as a path to it
-        tail = (work / f"{job}.log").read_text(errors="replace").splitlines()[-40:]
-        raise RuntimeError(
-            f"{job} failed (exit code {process.returncode}, peak RSS {peak / 1024**3:.2f} GiB); "
-            "the end of its log:\n" + "\n".join(tail)
-        )
-    timings["wall_seconds"] = time.perf_counter() - started
-    timings["peak_rss_gib"] = peak / 1024**3
-    return timings
-
-
-def tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants now (0 once gone).
-
-    Sampled, because ``ru_maxrss`` of a child starts from its parent's peak on Linux."""
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            total += int(Path(f"/proc/{current}/statm").read_text().split()[1]) * PAGE
-            for task in Path(f"/proc/{current}/task").iterdir():
-                todo += [int(c) for c in (task / "children").read_text().split()]
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-    return total
-
-
 def direct_sql(work: Path, memory_limit: str) -> dict:
     """The compiled models and tests, run directly on a copy of the warehouse after the run."""
     direct = work / "direct"
@@ -137,69 +79,6 @@ def model_quality(work: Path, truth: Path) -> dict:
     root = work / "models"
     model = registry.load(root, registry.champion(root))
     return against_oracle(split.holdout, predict(model, split.holdout), truth)
-
-
-def stages(full: dict, daily: dict | None, direct: dict | None, generated: float) -> dict:
-    """The figures of one repeat, in seconds unless named otherwise (the direct-SQL and daily
-    figures are left out of a ``--only-full`` run)."""
-    steps, dbt = full["steps"], full["dbt"]
-    dbt_wall = sum(v for k, v in steps.items() if k.startswith("dbt_models"))
-    scored = full["scores"].get("dagster/row_count", 0)
-    return (
-        {
-            "generate": generated,
-            "ingest": steps.get("landing_zone_ingest", 0.0),
-            "raw_checks": steps.get("raw_suites", 0.0),
-            "dbt_build": dbt_wall,
-            "dbt_elapsed": dbt.get("elapsed", 0.0),
-            "dbt_overhead": dbt_wall - dbt.get("elapsed", 0.0),
-            "dbt_threads_used": dbt.get("threads_used", 0.0),
-            "features": dbt.get("features_model", 0.0) + full["model"]["seconds_loading_features"],
-            "train": full["model"]["seconds_training_and_evaluating"],
-            "score": full["scores"]["seconds_scoring"],
-            "scoring_rows_per_second": scored / max(full["scores"]["seconds_scoring"], 1e-9),
-            "publish": steps.get("serving__bi_duckdb", 0.0),
-            "full_run": full["run_seconds"],
-            "full_process": full["wall_seconds"],
-            "full_peak_rss_gib": full["peak_rss_gib"],
-        }
-        | (direct_stages(direct, dbt.get("elapsed", 0.0), dbt_wall) if direct else {})
-        | (daily_stages(daily, full) if daily else {})
-    )
-
-
-def direct_stages(direct: dict, dbt_elapsed: float, dbt_wall: float) -> dict:
-    return {
-        "direct_sql": direct["seconds"],
-        "direct_sql_models": direct["models_seconds"],
-        "direct_sql_tests": direct["tests_seconds"],
-        "dbt_to_direct": dbt_elapsed / direct["seconds"],
-        "dbt_step_to_direct": dbt_wall / direct["seconds"],
-    }
-
-
-def daily_stages(daily: dict, full: dict) -> dict:
-    steps = daily["steps"]
-    return {
-        "daily_run": daily["run_seconds"],
-        "daily_process": daily["wall_seconds"],
-        "daily_share": daily["run_seconds"] / full["run_seconds"],
-        "daily_peak_rss_gib": daily["peak_rss_gib"],
-        "daily_ingest": steps.get("landing_zone_ingest", 0.0),
-        "daily_raw_checks": steps.get("raw_suites", 0.0),
-        "daily_dbt_build": sum(v for k, v in steps.items() if k.startswith("dbt_")),
-        "daily_features_model": daily["dbt"].get("features_model", 0.0),
-        "daily_score": daily["scores"]["seconds_scoring"],
-    }
-
-
-def hard_link_delivery(delivery: Path, landing: Path) -> None:
-    """The cached delivery in a run's landing zone without copying its files: hard links, since
-    the loader refuses symbolic links that lead out of the landing zone."""
-    target = landing / delivery.name
-    target.mkdir()
-    for path in delivery.iterdir():
-        os.link(path, target / path.name)
 
 
 def bench_scale(
@@ -258,26 +137,12 @@ def try_direct_sql(work: Path, memory_limit: str) -> dict | None:
         return None
 
 
-def machine() -> dict:
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
-    return {
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpus": os.cpu_count(),
-        "memory_gib": round(memory, 1),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "versions": {p: version(p) for p in PACKAGES},
-    }
-
-
 def main() -> None:
     args = parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
     args.out.mkdir(parents=True, exist_ok=True)
-    scales, kept = [], []
-    if args.merge and (args.out / "benchmarks.json").exists():
-        previous = json.loads((args.out / "benchmarks.json").read_text())["scales"]
-        kept = [s for s in previous if s["accounts"] not in args.accounts]
+    scales = []
+    kept = kept_scales(args.out, args.accounts) if args.merge else []
     for accounts in args.accounts:
         print(f"benchmarking {accounts:,} accounts x {args.months} months, {args.repeats} repeats")
         scales.append(
@@ -292,10 +157,7 @@ def main() -> None:
         )
         # written after every scale: a long run that is stopped keeps what it measured
         measured = sorted(kept + scales, key=lambda s: s["accounts"])
-        report = {"machine": machine(), "memory_limit": args.memory_limit, "scales": measured}
-        (args.out / "benchmarks.json").write_text(json.dumps(report, indent=2) + "\n")
-        page = args.out / "BENCHMARKS.md"
-        page.write_text(render(report, page.read_text() if page.exists() else ""))
+        write_report(args.out, measured, args.memory_limit)
     print(f"wrote {args.out / 'BENCHMARKS.md'} and {args.out / 'benchmarks.json'}")
 
 

@@ -1,8 +1,19 @@
-"""``docs/BENCHMARKS.md`` from the benchmark's JSON: the measured table between two markers;
-the prose around them (what was slow, what changed) is kept as written."""
+"""The benchmark's report: ``docs/benchmarks.json`` (every run, the machine and versions) and
+``docs/BENCHMARKS.md`` rendered from it, the measured table between two markers; the prose
+around them (what was slow, what changed) is kept as written."""
 
 from __future__ import annotations
 
+import json
+import os
+import platform
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+# the libraries whose versions the report names
+PACKAGES = ["dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb", "great-expectations",
+            "pandas", "scikit-learn"]  # fmt: skip
 BEGIN, END = "<!-- measured: begin -->", "<!-- measured: end -->"
 
 ROWS = [
@@ -91,3 +102,31 @@ def render(report: dict, existing: str = "") -> str:
         before, rest = existing.split(BEGIN, 1)
         return before + body + rest.split(END, 1)[1]
     return f"# Benchmarks\n\n{body}\n"
+
+
+def machine() -> dict:
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpus": os.cpu_count(),
+        "memory_gib": round(memory, 1),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "versions": {p: version(p) for p in PACKAGES},
+    }
+
+
+def kept_scales(out: Path, accounts: list[int]) -> list[dict]:
+    """The scales of the report already in ``out`` that this run does not measure again."""
+    path = out / "benchmarks.json"
+    if not path.exists():
+        return []
+    return [s for s in json.loads(path.read_text())["scales"] if s["accounts"] not in accounts]
+
+
+def write_report(out: Path, scales: list[dict], memory_limit: str) -> None:
+    """``benchmarks.json`` and the measured table of ``BENCHMARKS.md`` in ``out``."""
+    report = {"machine": machine(), "memory_limit": memory_limit, "scales": scales}
+    (out / "benchmarks.json").write_text(json.dumps(report, indent=2) + "\n")
+    page = out / "BENCHMARKS.md"
+    page.write_text(render(report, page.read_text() if page.exists() else ""))

@@ -1,12 +1,17 @@
 """Great Expectations suites and the bad-row threshold, as blocking checks on the raw assets;
 the FX coverage of the amounts; the freshness of the latest delivery, as a warning."""
 
+from typing import TYPE_CHECKING
+
 import dagster as dg
 
 from orchestration.defs.ingest import raw_key
 from orchestration.resources import Installation
 from upsell.contract import TABLES
 from upsell.quality.freshness import FRESH_DAYS, latest_delivery
+
+if TYPE_CHECKING:  # gx_suites is imported when the check runs, not when the definitions load
+    from upsell.quality.gx_suites import SuiteResult
 
 CHECK = "gx_suite"
 FRESHNESS_CHECK = "latest_delivery_is_fresh"
@@ -38,36 +43,41 @@ def raw_suites(context: dg.AssetCheckExecutionContext, installation: Installatio
             ).fetchall()
         )
         for table in TABLES:
-            if raw_key(table) not in selected:
-                continue
-            result = validate_table(con, table)
-            share = shares.get(table, 0.0)
-            too_bad = share > installation.bad_row_threshold
-            errors = list(result.failed_errors)
-            if too_bad:
-                errors.append(
-                    {
-                        "expectation": "quarantined share of the latest delivery",
-                        "observed": f"{share:.2%} > {installation.bad_row_threshold:.2%}",
-                    }
-                )
-            passed = not errors and not result.failed_warnings
-            yield dg.AssetCheckResult(
-                asset_key=raw_key(table),
-                check_name=CHECK,
-                passed=passed,
-                severity=dg.AssetCheckSeverity.ERROR if errors else dg.AssetCheckSeverity.WARN,
-                description=_describe(errors, result.failed_warnings),
-                metadata={
-                    "rows": result.rows,
-                    "rows_validated": result.validated_rows,
-                    "expectations_evaluated": result.evaluated,
-                    "errors": len(errors),
-                    "warnings": len(result.failed_warnings),
-                    "bad_share_latest_delivery": float(share),
-                    "failures": dg.MetadataValue.json(errors + result.failed_warnings),
-                },
-            )
+            if raw_key(table) in selected:
+                result = validate_table(con, table)
+                yield _check_result(table, result, shares.get(table, 0.0), installation)
+
+
+def _check_result(
+    table: str, result: "SuiteResult", share: float, installation: Installation
+) -> dg.AssetCheckResult:
+    """The table's suite result, failed too when the latest delivery quarantined more than the
+    bad-row threshold allows."""
+    threshold = installation.bad_row_threshold
+    errors = list(result.failed_errors)
+    if share > threshold:
+        errors.append(
+            {
+                "expectation": "quarantined share of the latest delivery",
+                "observed": f"{share:.2%} > {threshold:.2%}",
+            }
+        )
+    return dg.AssetCheckResult(
+        asset_key=raw_key(table),
+        check_name=CHECK,
+        passed=not errors and not result.failed_warnings,
+        severity=dg.AssetCheckSeverity.ERROR if errors else dg.AssetCheckSeverity.WARN,
+        description=_describe(errors, result.failed_warnings),
+        metadata={
+            "rows": result.rows,
+            "rows_validated": result.validated_rows,
+            "expectations_evaluated": result.evaluated,
+            "errors": len(errors),
+            "warnings": len(result.failed_warnings),
+            "bad_share_latest_delivery": float(share),
+            "failures": dg.MetadataValue.json(errors + result.failed_warnings),
+        },
+    )
 
 
 def _describe(errors: list[dict], warnings: list[dict]) -> str:

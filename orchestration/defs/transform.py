@@ -44,17 +44,7 @@ def _scoped_test_names() -> frozenset[str]:
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCli, installation: Installation):
     tables: dict[dg.AssetKey, str] = {}
     full_refresh = context.run.job_name == FULL_REFRESH_JOB
-    scoped = _scoped_test_names() & {key.name for key in context.selected_asset_check_keys}
-    if scoped:
-        with installation.connect() as con:
-            after = delivery_scoped_tests.begin(
-                con, context.run.run_id, delivery_scoped_tests.utc_now(), whole_tables=full_refresh
-            )
-            installation.copy_to_target(con, [delivery_scoped_tests.TABLE_NAME])
-        context.log.info(
-            f"{', '.join(sorted(scoped))}: "
-            + (f"keys of deliveries loaded after {after}" if after else "whole tables")
-        )
+    scoped = _begin_scoped_tests(context, installation, full_refresh)
     passed: set[str] = set()
     with profile_env(installation.path, installation.target, installation.postgres_dsn):
         try:
@@ -85,3 +75,22 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCli, installation: Ins
         for key, relation in tables.items():
             rows = target.scalar(f"SELECT count(*) FROM {relation}")
             yield dg.AssetObservation(asset_key=key, metadata={"dagster/row_count": rows})
+
+
+def _begin_scoped_tests(
+    context: dg.AssetExecutionContext, installation: Installation, full_refresh: bool
+) -> frozenset[str]:
+    """The delivery-scoped tests this run selected, with their scope written for the run: the
+    keys of the deliveries loaded after a time, or whole tables (always at a full refresh)."""
+    scoped = _scoped_test_names() & {key.name for key in context.selected_asset_check_keys}
+    if scoped:
+        with installation.connect() as con:
+            after = delivery_scoped_tests.begin(
+                con, context.run.run_id, delivery_scoped_tests.utc_now(), whole_tables=full_refresh
+            )
+            installation.copy_to_target(con, [delivery_scoped_tests.TABLE_NAME])
+        context.log.info(
+            f"{', '.join(sorted(scoped))}: "
+            + (f"keys of deliveries loaded after {after}" if after else "whole tables")
+        )
+    return scoped

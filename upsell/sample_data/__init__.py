@@ -8,6 +8,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -29,19 +30,7 @@ def generate(
     injections: tuple[str, ...] = (),
 ) -> dict:
     """Write the landing zone under ``out`` and the ground truth under ``truth_out``."""
-    if opts.accounts < 1 or opts.months < 2 or opts.deliveries < 0:
-        raise UpsellError("--accounts must be >= 1, --months >= 2 and --deliveries >= 0")
-    if fmt not in FORMATS:
-        raise UpsellError(f"--format must be one of {', '.join(FORMATS)}")
-    if out.resolve() == truth_out.resolve() or truth_out.resolve().is_relative_to(out.resolve()):
-        raise UpsellError("--truth-out must lie outside the landing zone (--out)")
-    dates = deliveries.delivery_dates(opts.end_date, opts.deliveries)
-    clash = [d for d in dates if (out / d.isoformat()).exists()]
-    if clash:
-        raise UpsellError(
-            f"{out / clash[0].isoformat()} already exists; the generator never overwrites a "
-            "delivery (remove it or choose another --out)"
-        )
+    dates = _checked_dates(opts, out, truth_out, fmt)
     started = time.perf_counter()
     sim = simulate(opts)
     frames = tables.build(sim, opts.seed)
@@ -71,6 +60,24 @@ def generate(
         "injected": injected,
         "options": {k: str(v) for k, v in asdict(opts).items()},
     }
+
+
+def _checked_dates(opts: Options, out: Path, truth_out: Path, fmt: str) -> list[date]:
+    """The delivery dates to write, once the options are valid and none of them exists."""
+    if opts.accounts < 1 or opts.months < 2 or opts.deliveries < 0:
+        raise UpsellError("--accounts must be >= 1, --months >= 2 and --deliveries >= 0")
+    if fmt not in FORMATS:
+        raise UpsellError(f"--format must be one of {', '.join(FORMATS)}")
+    if out.resolve() == truth_out.resolve() or truth_out.resolve().is_relative_to(out.resolve()):
+        raise UpsellError("--truth-out must lie outside the landing zone (--out)")
+    dates = deliveries.delivery_dates(opts.end_date, opts.deliveries)
+    clash = [d for d in dates if (out / d.isoformat()).exists()]
+    if clash:
+        raise UpsellError(
+            f"{out / clash[0].isoformat()} already exists; the generator never overwrites a "
+            "delivery (remove it or choose another --out)"
+        )
+    return dates
 
 
 def _write_truth(con, sim, truth_out: Path, injected: list[dict]) -> None:

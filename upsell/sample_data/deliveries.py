@@ -10,7 +10,7 @@ import pandas as pd
 
 from upsell.contract import SUCCESS_MARKER, TABLES
 from upsell.sample_data.simulate import DAY
-from upsell.sample_data.tables import CONTRACT_SQL, USAGE_SQL
+from upsell.sample_data.tables.sql import CONTRACT_SQL, USAGE_SQL
 
 # Coded frame behind each table, its version key (None: rows never change) and sort order.
 SOURCES: dict[str, tuple[str, str | None, str]] = {
