@@ -23,8 +23,9 @@ import duckdb
 
 from benchmarks.common import CACHE, against_oracle, landing_for
 from benchmarks.direct_sql import run_direct
+from benchmarks.engines import bench_engines
 from benchmarks.figures import stages
-from benchmarks.report import kept_scales, write_report
+from benchmarks.report import kept_engines, kept_scales, write_report
 from benchmarks.workers import ROOT, hard_link_delivery, run_worker
 from ml import registry
 from ml.features import prepare
@@ -54,6 +55,12 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--merge", action="store_true", help="keep the other scales already in the JSON report"
+    )
+    parser.add_argument(
+        "--engines-accounts",
+        type=int,
+        default=10_000,
+        help="the scale of the engine comparison (DuckDB against PostgreSQL); 0 skips it",
     )
     return parser.parse_args()
 
@@ -143,6 +150,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     scales = []
     kept = kept_scales(args.out, args.accounts) if args.merge else []
+    engines = kept_engines(args.out) if args.merge else None
     for accounts in args.accounts:
         print(f"benchmarking {accounts:,} accounts x {args.months} months, {args.repeats} repeats")
         scales.append(
@@ -157,7 +165,13 @@ def main() -> None:
         )
         # written after every scale: a long run that is stopped keeps what it measured
         measured = sorted(kept + scales, key=lambda s: s["accounts"])
-        write_report(args.out, measured, args.memory_limit)
+        write_report(args.out, measured, args.memory_limit, engines)
+    if args.engines_accounts:
+        print(f"engines at {args.engines_accounts:,} accounts x {args.months} months")
+        engines = bench_engines(args.engines_accounts, args.months, args.repeats,
+                                args.memory_limit, args.dbt_threads)  # fmt: skip
+        measured = sorted(kept + scales, key=lambda s: s["accounts"])
+        write_report(args.out, measured, args.memory_limit, engines)
     print(f"wrote {args.out / 'BENCHMARKS.md'} and {args.out / 'benchmarks.json'}")
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 PACKAGES = ["dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb", "great-expectations",
             "pandas", "scikit-learn"]  # fmt: skip
 BEGIN, END = "<!-- measured: begin -->", "<!-- measured: end -->"
+ENGINES_BEGIN, ENGINES_END = "<!-- engines: begin -->", "<!-- engines: end -->"
 
 ROWS = [
     ("generate", "generate (landing zone with a second delivery)", "s"),
@@ -98,10 +99,28 @@ def render(report: dict, existing: str = "") -> str:
         f"{report['memory_limit']}. Medians of the repeats (accounts: repeats {repeats}); "
         f"every run is in `docs/benchmarks.json`.\n\n{table(report)}\n{END}"
     )
-    if BEGIN in existing and END in existing:
-        before, rest = existing.split(BEGIN, 1)
-        return before + body + rest.split(END, 1)[1]
-    return f"# Benchmarks\n\n{body}\n"
+    page = _between(existing, BEGIN, END, body) if existing else f"# Benchmarks\n\n{body}\n"
+    engines = report.get("engines")
+    if engines:
+        from benchmarks.engines import engine_table
+
+        section = (
+            f"{ENGINES_BEGIN}\nThe same stages on each engine at {engines['accounts']:,} "
+            f"accounts x {engines['months']} months, full run then daily run; medians of "
+            f"{engines['repeats']} repeats, each engine's ratio to DuckDB.\n\n"
+            f"{engine_table(engines)}\n{ENGINES_END}"
+        )
+        page = _between(page, ENGINES_BEGIN, ENGINES_END, section)
+    return page
+
+
+def _between(page: str, begin: str, end: str, body: str) -> str:
+    """``page`` with what lies between ``begin`` and ``end`` replaced by ``body`` (added at the
+    end when the markers are not there yet)."""
+    if begin in page and end in page:
+        before, rest = page.split(begin, 1)
+        return before + body + rest.split(end, 1)[1]
+    return page.rstrip("\n") + f"\n\n{body}\n"
 
 
 def machine() -> dict:
@@ -124,9 +143,19 @@ def kept_scales(out: Path, accounts: list[int]) -> list[dict]:
     return [s for s in json.loads(path.read_text())["scales"] if s["accounts"] not in accounts]
 
 
-def write_report(out: Path, scales: list[dict], memory_limit: str) -> None:
-    """``benchmarks.json`` and the measured table of ``BENCHMARKS.md`` in ``out``."""
+def kept_engines(out: Path) -> dict | None:
+    """The engine comparison already in ``out``'s report, if any."""
+    path = out / "benchmarks.json"
+    return json.loads(path.read_text()).get("engines") if path.exists() else None
+
+
+def write_report(
+    out: Path, scales: list[dict], memory_limit: str, engines: dict | None = None
+) -> None:
+    """``benchmarks.json`` and the measured tables of ``BENCHMARKS.md`` in ``out``."""
     report = {"machine": machine(), "memory_limit": memory_limit, "scales": scales}
+    if engines:
+        report["engines"] = engines
     (out / "benchmarks.json").write_text(json.dumps(report, indent=2) + "\n")
     page = out / "BENCHMARKS.md"
     page.write_text(render(report, page.read_text() if page.exists() else ""))

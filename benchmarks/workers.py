@@ -16,14 +16,18 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def run_worker(job: str, work: Path, memory_limit: str, dbt_threads: int) -> dict:
-    """One job in its own process; wall time and peak RSS of it and its children (dbt)."""
+def run_worker(
+    job: str, work: Path, memory_limit: str, dbt_threads: int, engine_env: dict | None = None
+) -> dict:
+    """One job in its own process; wall time and peak RSS of it and its children (dbt).
+    ``engine_env``: the settings of another engine than DuckDB (UPSELL_TARGET and its own)."""
     env = {
         **os.environ,
         **folder_env(work),
         "PYTHONPATH": str(ROOT),
         "UPSELL_DUCKDB_MEMORY_LIMIT": memory_limit,
         "UPSELL_DBT_THREADS": str(dbt_threads),
+        **(engine_env or {}),
     }
     out = work / f"{job}.json"
     started = time.perf_counter()

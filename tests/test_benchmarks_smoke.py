@@ -23,10 +23,12 @@ def _run(args: list[str], cwd: Path) -> str:
 
 def test_pipeline_benchmark_writes_every_stage_of_every_run(tmp_path):
     """`make bench` at a tiny scale and one repeat: the table and the JSON have every stage;
-    dbt builds one model at a time when told to (as the 1M benchmark runs)."""
+    dbt builds one model at a time when told to (as the 1M benchmark runs); the engine table
+    has DuckDB and PostgreSQL side by side."""
     out = tmp_path / "docs"
     _run(["benchmarks.bench_pipeline", "--accounts", "1500", "--months", "12",
-          "--repeats", "1", "--dbt-threads", "1", "--out", str(out)], tmp_path)  # fmt: skip
+          "--repeats", "1", "--dbt-threads", "1", "--out", str(out),
+          "--engines-accounts", "1500"], tmp_path)  # fmt: skip
     report = json.loads((out / "benchmarks.json").read_text())
     (scale,) = report["scales"]
     stages = scale["median"]
@@ -43,6 +45,10 @@ def test_pipeline_benchmark_writes_every_stage_of_every_run(tmp_path):
     assert "| dbt threads (`UPSELL_DBT_THREADS`) | 1 |" in page
     assert re.search(r"\*\*ratio dbt build / direct SQL\*\* .* \| \d+\.\d\dx \|", page)
     assert (tmp_path / "data" / "bench" / "1500x12d1" / "landing").is_dir()  # cached
+    engines = report["engines"]["median"]
+    assert sorted(engines) == ["duckdb", "postgres"]
+    assert all(engines["postgres"][k] > 0 for k in ("ingest", "dbt_build", "full_run", "daily_run"))
+    assert re.search(r"\| \*\*full run\*\* .*\| \d+\.\d s \| \d+\.\d s \| \d+\.\d\dx \|", page)
 
 
 def test_model_benchmark_reports_auc_against_the_oracle(tmp_path):
