@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime, timedelta
 
 from upsell.config import PATHS, Settings, safe_path
 from upsell.errors import UpsellError
-from upsell.warehouse import table_exists
 
 
 def _date(text: str) -> date:
@@ -85,18 +84,23 @@ def _ui(args: argparse.Namespace, settings: Settings) -> int:
 def _features_missing(settings: Settings) -> str | None:
     """Why there is nothing to train on, or None; read-only, so a refused `upsell train`
     leaves no warehouse behind."""
-    import duckdb
+    from upsell.targets.engine import open_target
 
     if not settings.warehouse.exists():
         return f"{settings.warehouse} does not exist"
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    try:
-        if not table_exists(con, "marts", "fct_account_features"):
-            return "the warehouse has no marts.fct_account_features"
-        if not con.execute("SELECT count(*) FROM marts.fct_account_features").fetchone()[0]:
+    where = "the warehouse" if settings.target == "duckdb" else f"the {settings.target} target"
+    with open_target(
+        settings.target,
+        settings.warehouse,
+        settings.postgres_dsn,
+        settings.duckdb_memory_limit,
+        read_only=True,
+    ) as target:
+        if not target.table_exists("marts", "fct_account_features"):
+            return f"{where} has no marts.fct_account_features"
+        table = target.table("marts", "fct_account_features")
+        if not target.scalar(f"SELECT count(*) FROM {table}"):
             return "marts.fct_account_features is empty"
-    finally:
-        con.close()
     return None
 
 

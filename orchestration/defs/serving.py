@@ -32,7 +32,9 @@ MART_KEYS = sorted(
     owners=["team:data-engineering"],
     description="The copy of the `marts` schema and `ml.propensity_scores` that BI tools open "
     "read-only (UPSELL_SERVING): written as a new file in DuckDB 1.5's storage format, "
-    "checkpointed, audited, then atomically renamed over the previous one.",
+    "checkpointed, audited, then atomically renamed over the previous one. On PostgreSQL the "
+    "built marts are first published to schema `marts` in one transaction, and the file is "
+    "their export.",
 )
 def serving_file(context: dg.AssetExecutionContext, installation: Installation):
     target = installation.serving_path
