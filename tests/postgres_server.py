@@ -70,11 +70,22 @@ class Server:
             raise RuntimeError(f"psql failed: {done.stderr.strip()}")
         return done.stdout.strip()
 
-    def new_database(self, name: str) -> tuple[str, str]:
-        """A role owning a new database of the same name; returns (dsn, the role's password)."""
+    def new_database(
+        self, name: str, icu_locale: str | None = None, timezone: str | None = None
+    ) -> tuple[str, str]:
+        """A role owning a new database of the same name; returns (dsn, the role's password).
+        ``icu_locale`` and ``timezone``: the database's collation and time zone (default: the
+        cluster's, C and UTC here), to show that results do not depend on them."""
         password = secrets.token_hex(12)
         self.psql(f"CREATE ROLE {name} LOGIN PASSWORD '{password}'")
-        self.psql(f"CREATE DATABASE {name} OWNER {name}")
+        collation = (
+            f" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '{icu_locale}'"
+            if icu_locale
+            else ""
+        )
+        self.psql(f"CREATE DATABASE {name} OWNER {name}{collation}")
+        if timezone:
+            self.psql(f"ALTER DATABASE {name} SET timezone TO '{timezone}'")
         return self.dsn(name, name), password
 
     def stop(self) -> None:

@@ -64,7 +64,11 @@ def runs(small_landing, pg_server, tmp_path_factory):
     last = max(landing.iterdir())
     held_back = root / "held_back"
     shutil.move(last, held_back)
-    dsn, password = pg_server.new_database("upsell_engines")
+    # A collation that orders strings unlike code points, and a time zone far from UTC: the
+    # marts may depend on neither.
+    dsn, password = pg_server.new_database(
+        "upsell_engines", icu_locale="de-DE", timezone="Pacific/Chatham"
+    )
     engines = {
         "duckdb": {},
         "postgres": {"UPSELL_TARGET": "postgres", "UPSELL_POSTGRES_DSN": dsn,
