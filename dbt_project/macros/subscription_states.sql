@@ -123,11 +123,6 @@ select
         else cast(unit_price as decimal(38, 4)) * quantity * (100 - discount_pct)
             * cast(12 / billing_interval_months as integer)
     end as mrr_numerator,
-    -- the type stated over both branches: PostgreSQL would otherwise give the 0 its own scale
-    cast(case
-        when event_type = 'cancelled' then 0
-        else cast(unit_price as decimal(38, 4)) * quantity * (100 - discount_pct)
-            / (100 * billing_interval_months)
-    end as decimal(38, 10)) as mrr_native
+    {{ mrr_native() }} as mrr_native
 from states
 {% endmacro %}
