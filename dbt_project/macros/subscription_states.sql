@@ -55,7 +55,10 @@ states as (
             events.unit_price,
             row_number() over (
                 partition by subscription_months.subscription_id, subscription_months.month
-                order by events.effective_at desc, events.recorded_at desc, {{ binary_collation('events.event_id') }} desc
+                order by
+                    events.effective_at desc,
+                    events.recorded_at desc,
+                    {{ binary_collation('events.event_id') }} desc
             ) as recency
         from subscription_months
         inner join events

@@ -15,6 +15,8 @@ latest_delivery as (
     select max(delivery_date) as as_of_date from {{ source('raw', '_deliveries') }}
 ),
 
+-- Dates truncated as timestamps: PostgreSQL truncates a date as a timestamp with time zone,
+-- in the server's time zone.
 bounds as (
     select
         coalesce(
@@ -30,7 +32,8 @@ spine as (
     from (
         {{ date_series(
             "(select cast(first_month as date) from bounds)",
-            "(select cast(" ~ dbt.date_trunc('month', 'cast(as_of_date as timestamp)') ~ " as date) from bounds)",
+            "(select cast(" ~ dbt.date_trunc('month', 'cast(as_of_date as timestamp)')
+                ~ " as date) from bounds)",
             "month"
         ) }}
     ) as months

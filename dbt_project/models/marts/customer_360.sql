@@ -39,8 +39,10 @@ main_subscription as (
     from (
         select
             *,
-            row_number() over (partition by account_id order by mrr_native desc, {{ binary_collation('subscription_id') }})
-                as rank_in_account
+            row_number() over (
+                partition by account_id
+                order by mrr_native desc, {{ binary_collation('subscription_id') }}
+            ) as rank_in_account
         from {{ ref('int_subscription_state_current') }}
         where is_live
     ) as ranked
@@ -97,7 +99,10 @@ surveys as (
     from (
         select
             *,
-            row_number() over (partition by account_id, survey_type order by responded_at desc, {{ binary_collation('response_id') }} desc) as recency
+            row_number() over (
+                partition by account_id, survey_type
+                order by responded_at desc, {{ binary_collation('response_id') }} desc
+            ) as recency
         from {{ ref('stg_crm__survey_responses') }}
     ) as ranked
     group by account_id

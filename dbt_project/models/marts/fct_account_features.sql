@@ -64,7 +64,8 @@ expansion_events as (
                 / plans.billing_interval_months as value,
             lag(cast(plans.unit_price as decimal(38, 4)) * events.quantity * (100 - events.discount_pct)
                 / plans.billing_interval_months) over (
-                partition by events.subscription_id order by events.effective_at, {{ binary_collation('events.event_id') }}
+                partition by events.subscription_id
+                order by events.effective_at, {{ binary_collation('events.event_id') }}
             ) as previous_value,
             min(events.effective_at) over (partition by events.account_id) as first_event_at
         from {{ ref('stg_sub__subscription_events') }} as events

@@ -19,7 +19,8 @@ with variants as (
 campaigns as (
     select
         campaign_id,
-        coalesce(max(case when variant = 'A' then variant end), min({{ binary_collation('variant') }})) as control_variant,
+        coalesce(max(case when variant = 'A' then variant end), min({{ binary_collation('variant') }}))
+            as control_variant,
         sum(offers) as campaign_offers,
         count(*) as variant_count
     from variants

@@ -2,7 +2,9 @@
 -- Sales' morning list: paying accounts ranked by their propensity to expand in the next 90
 -- days, with the reasons and the offer to make. Owner-facing columns only; no PII.
 select
-    cast(row_number() over (order by scores.probability desc, {{ binary_collation('scores.account_id') }}) as bigint) as rank,
+    cast(row_number() over (
+        order by scores.probability desc, {{ binary_collation('scores.account_id') }}
+    ) as bigint) as rank,
     scores.account_id,
     accounts.account_name,
     accounts.segment,
