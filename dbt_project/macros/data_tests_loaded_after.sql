@@ -1,9 +1,9 @@
 {% macro data_tests_loaded_after(deliveries) %}
 {#- The load time after which the run's data tests with `delivered_column` check the changed
     keys only, as the orchestration wrote it for this run in raw._data_test_runs beside the
-    deliveries (orchestration/test_scope.py); none for whole tables: no such table, no row, or
-    a null time. Read when the test runs, not parsed in: a var that changed every day would
-    make dbt parse the whole project again on every run. -#}
+    deliveries (orchestration/dbt/delivery_scoped_tests.py); none for whole tables: no such
+    table, no row, or a null time. Read when the test runs, not parsed in: a var that changed
+    every day would make dbt parse the whole project again on every run. -#}
 {%- if not execute %}{{ return(none) }}{% endif %}
 {%- set runs = adapter.get_relation(
     database=deliveries.database, schema=deliveries.schema, identifier='_data_test_runs') %}

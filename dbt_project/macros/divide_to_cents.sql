@@ -3,7 +3,8 @@
     floating-point result as a candidate and corrects it with exact decimal comparisons only.
     numerator must be a column or an expression safe to repeat; divisor a positive integer. -#}
 {% macro divide_to_cents(numerator, divisor) -%}
-    {%- set q = "cast(round(cast(" ~ numerator ~ " as double) / " ~ divisor ~ ", 2) as decimal(18, 2))" -%}
+    {%- set quotient = "cast(" ~ numerator ~ " as " ~ float_type() ~ ") / " ~ divisor -%}
+    {%- set q = "cast(" ~ round_float(quotient, 2) ~ " as decimal(18, 2))" -%}
     cast(case
         when {{ numerator }} >= ({{ q }} + 0.005) * {{ divisor }} then {{ q }} + 0.01
         when {{ numerator }} < ({{ q }} - 0.005) * {{ divisor }} then {{ q }} - 0.01

@@ -55,7 +55,10 @@ states as (
             events.unit_price,
             row_number() over (
                 partition by subscription_months.subscription_id, subscription_months.month
-                order by events.effective_at desc, events.recorded_at desc, events.event_id desc
+                order by
+                    events.effective_at desc,
+                    events.recorded_at desc,
+                    {{ binary_collation('events.event_id') }} desc
             ) as recency
         from subscription_months
         inner join events
@@ -75,7 +78,7 @@ sequenced as (
         events.*,
         lead(events.effective_at) over (
             partition by events.subscription_id
-            order by events.effective_at, events.recorded_at, events.event_id
+            order by events.effective_at, events.recorded_at, {{ binary_collation('events.event_id') }}
         ) as next_effective_at
     from events
 ),
@@ -123,12 +126,6 @@ select
         else cast(unit_price as decimal(38, 4)) * quantity * (100 - discount_pct)
             * cast(12 / billing_interval_months as integer)
     end as mrr_numerator,
-    case
-        when event_type = 'cancelled' then 0
-        else cast(
-            cast(unit_price as decimal(38, 4)) * quantity * (100 - discount_pct)
-            / (100 * billing_interval_months) as decimal(38, 10)
-        )
-    end as mrr_native
+    {{ mrr_native() }} as mrr_native
 from states
 {% endmacro %}

@@ -4,10 +4,11 @@ select
     state.account_id,
     state.month,
     state.currency,
-    sum(state.mrr_native) as mrr_native,
+    -- types stated: PostgreSQL's sum and max of a decimal drop its scale
+    cast(sum(state.mrr_native) as decimal(38, 10)) as mrr_native,
     sum(state.mrr_numerator) as mrr_numerator,
     sum(case when state.is_live and state.mrr_native > 0 then 1 else 0 end) as paying_subscriptions,
-    max(fx.rate_to_reporting) as fx_rate,
+    cast(max(fx.rate_to_reporting) as decimal(18, 8)) as fx_rate,
     max(case when months.is_complete_month then 1 else 0 end) = 1 as is_complete_month
 from {{ ref('int_subscription_state_monthly') }} as state
 inner join {{ ref('int_months') }} as months

@@ -15,11 +15,13 @@ latest_delivery as (
     select max(delivery_date) as as_of_date from {{ source('raw', '_deliveries') }}
 ),
 
+-- Dates truncated as timestamps: PostgreSQL truncates a date as a timestamp with time zone,
+-- in the server's time zone.
 bounds as (
     select
         coalesce(
             cast({{ dbt.date_trunc('month', '(select min(first_at) from dated)') }} as date),
-            cast({{ dbt.date_trunc('month', 'as_of_date') }} as date)
+            cast({{ dbt.date_trunc('month', 'cast(as_of_date as timestamp)') }} as date)
         ) as first_month,
         as_of_date
     from latest_delivery
@@ -30,7 +32,8 @@ spine as (
     from (
         {{ date_series(
             "(select cast(first_month as date) from bounds)",
-            "(select cast(" ~ dbt.date_trunc('month', 'as_of_date') ~ " as date) from bounds)",
+            "(select cast(" ~ dbt.date_trunc('month', 'cast(as_of_date as timestamp)')
+                ~ " as date) from bounds)",
             "month"
         ) }}
     ) as months

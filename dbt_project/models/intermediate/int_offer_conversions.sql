@@ -22,7 +22,10 @@ with events as (
     from {{ ref('stg_sub__subscription_events') }} as events
     inner join {{ ref('stg_sub__plans') }} as plans
         on events.plan_id = plans.plan_id
-    window w as (partition by events.subscription_id order by events.effective_at, events.event_id)
+    window w as (
+        partition by events.subscription_id
+        order by events.effective_at, {{ binary_collation('events.event_id') }}
+    )
 ),
 
 takes as (

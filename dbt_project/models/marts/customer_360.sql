@@ -39,8 +39,10 @@ main_subscription as (
     from (
         select
             *,
-            row_number() over (partition by account_id order by mrr_native desc, subscription_id)
-                as rank_in_account
+            row_number() over (
+                partition by account_id
+                order by mrr_native desc, {{ binary_collation('subscription_id') }}
+            ) as rank_in_account
         from {{ ref('int_subscription_state_current') }}
         where is_live
     ) as ranked
@@ -82,7 +84,9 @@ addons as (
     select
         account_id,
         count(distinct product_id) as addons_owned,
-        {{ dbt.listagg('distinct product_id', "', '", "order by product_id") }} as addon_products
+        {{ dbt.listagg(
+            'distinct ' ~ binary_collation('product_id'), "', '", 'order by ' ~ binary_collation('product_id')
+        ) }} as addon_products
     from {{ ref('int_account_addons_owned') }}
     group by account_id
 ),
@@ -95,7 +99,10 @@ surveys as (
     from (
         select
             *,
-            row_number() over (partition by account_id, survey_type order by responded_at desc, response_id desc) as recency
+            row_number() over (
+                partition by account_id, survey_type
+                order by responded_at desc, {{ binary_collation('response_id') }} desc
+            ) as recency
         from {{ ref('stg_crm__survey_responses') }}
     ) as ranked
     group by account_id
@@ -153,7 +160,7 @@ select
     cast(main_subscription.tier as bigint) as current_tier,
     cast(main_subscription.billing_interval_months as bigint) as billing_interval_months,
     cast(subscriptions.seats as bigint) as seats,
-    cast(main_subscription.discount_pct as double) as discount_pct,
+    cast(main_subscription.discount_pct as {{ float_type() }}) as discount_pct,
     cast(coalesce(mrr.mrr_now, 0) as decimal(18, 2)) as mrr_now,
     cast(mrr.mrr_3m_ago as decimal(18, 2)) as mrr_3m_ago,
     cast(mrr.mrr_6m_ago as decimal(18, 2)) as mrr_6m_ago,
@@ -184,7 +191,7 @@ select
     activities.last_activity_at,
     cast(coalesce(invoices.paid_invoices, 0) + coalesce(orders.lifetime_order_revenue, 0) as decimal(18, 2))
         as lifetime_revenue,
-    cast(scores.probability as double) as upsell_propensity,
+    cast(scores.probability as {{ float_type() }}) as upsell_propensity,
     cast(scores.decile as bigint) as propensity_decile,
     scores.reasons as propensity_reasons,
     scores.recommended_offer,

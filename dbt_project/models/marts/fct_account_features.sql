@@ -64,7 +64,8 @@ expansion_events as (
                 / plans.billing_interval_months as value,
             lag(cast(plans.unit_price as decimal(38, 4)) * events.quantity * (100 - events.discount_pct)
                 / plans.billing_interval_months) over (
-                partition by events.subscription_id order by events.effective_at, events.event_id
+                partition by events.subscription_id
+                order by events.effective_at, {{ binary_collation('events.event_id') }}
             ) as previous_value,
             min(events.effective_at) over (partition by events.account_id) as first_event_at
         from {{ ref('stg_sub__subscription_events') }} as events
@@ -96,13 +97,13 @@ labels as (
 select
     population.account_id,
     cast(population.snapshot_date as date) as snapshot_date,
-    cast(population.mrr as double) as mrr,
+    cast(population.mrr as {{ float_type() }}) as mrr,
     {{ divide('population.mrr - population.mrr_3m_ago', 'population.mrr_3m_ago') }} as mrr_change_3m,
     {{ divide('population.mrr - population.mrr_6m_ago', 'population.mrr_6m_ago') }} as mrr_change_6m,
     {{ divide('population.mrr - population.mrr_12m_ago', 'population.mrr_12m_ago') }} as mrr_change_12m,
     cast(population.tier as bigint) as tier,
     cast(population.seats as bigint) as seats,
-    cast(population.discount_pct as double) as discount_pct,
+    cast(population.discount_pct as {{ float_type() }}) as discount_pct,
     population.has_annual_plan = 1 as has_annual_plan,
     cast(population.paying_subscriptions as bigint) as paying_subscriptions,
     cast({{ dbt.datediff('population.first_paid_snapshot', 'population.snapshot_date', 'month') }} as bigint)
@@ -116,7 +117,7 @@ select
     cast(coalesce(orders.orders_365d, 0) as bigint) as orders_365d,
     cast(coalesce(orders.addon_orders, 0) as bigint) as addon_orders,
     cast(coalesce(orders.addon_orders_365d, 0) as bigint) as addon_orders_365d,
-    cast(coalesce(orders.addon_spend_native, 0) as double) as addon_spend,
+    cast(coalesce(orders.addon_spend_native, 0) as {{ float_type() }}) as addon_spend,
     cast(orders.days_since_last_order as bigint) as days_since_last_order,
     cast(crm.latest_nps as bigint) as latest_nps,
     cast(crm.latest_csat as bigint) as latest_csat,

@@ -19,7 +19,8 @@ with variants as (
 campaigns as (
     select
         campaign_id,
-        coalesce(max(case when variant = 'A' then variant end), min(variant)) as control_variant,
+        coalesce(max(case when variant = 'A' then variant end), min({{ binary_collation('variant') }}))
+            as control_variant,
         sum(offers) as campaign_offers,
         count(*) as variant_count
     from variants
@@ -84,14 +85,14 @@ select
     control_variant,
     cast(offers as bigint) as offers,
     cast(conversions as bigint) as conversions,
-    round(rate, 6) as conversion_rate,
+    {{ round_float('rate', 6) }} as conversion_rate,
     cast(conversion_revenue as decimal(18, 2)) as conversion_revenue,
-    round(absolute_lift, 6) as absolute_lift,
-    round(relative_lift, 6) as relative_lift,
-    round(2 * (1 - {{ normal_cdf('abs(z_score)') }}), 6) as p_value,
-    round(absolute_lift - 1.959964 * standard_error, 6) as lift_ci_low,
-    round(absolute_lift + 1.959964 * standard_error, 6) as lift_ci_high,
-    round({{ chi_square_p_value('chi_square', 'dof') }}, 6) as srm_p_value,
+    {{ round_float('absolute_lift', 6) }} as absolute_lift,
+    {{ round_float('relative_lift', 6) }} as relative_lift,
+    {{ round_float('2 * (1 - ' ~ normal_cdf('abs(z_score)') ~ ')', 6) }} as p_value,
+    {{ round_float('absolute_lift - 1.959964 * standard_error', 6) }} as lift_ci_low,
+    {{ round_float('absolute_lift + 1.959964 * standard_error', 6) }} as lift_ci_high,
+    {{ round_float(chi_square_p_value('chi_square', 'dof'), 6) }} as srm_p_value,
     case
         when is_control then 'control'
         when z_score is null then 'not enough data'

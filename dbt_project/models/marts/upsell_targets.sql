@@ -2,7 +2,9 @@
 -- Sales' morning list: paying accounts ranked by their propensity to expand in the next 90
 -- days, with the reasons and the offer to make. Owner-facing columns only; no PII.
 select
-    cast(row_number() over (order by scores.probability desc, scores.account_id) as bigint) as rank,
+    cast(row_number() over (
+        order by scores.probability desc, {{ binary_collation('scores.account_id') }}
+    ) as bigint) as rank,
     scores.account_id,
     accounts.account_name,
     accounts.segment,
@@ -10,7 +12,7 @@ select
     accounts.current_plan_id,
     accounts.seats,
     accounts.mrr_now,
-    cast(scores.probability as double) as upsell_propensity,
+    cast(scores.probability as {{ float_type() }}) as upsell_propensity,
     cast(scores.decile as bigint) as propensity_decile,
     scores.reason_1,
     scores.reason_2,

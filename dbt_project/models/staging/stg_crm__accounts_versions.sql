@@ -7,5 +7,9 @@ select
     segment,
     industry,
     upper(country) as country_code,
-    employee_count
+    employee_count,
+    account_name,
+    upper(billing_currency) as billing_currency,
+    created_at,
+    _first_delivery_date as first_delivered_on
 from {{ source('raw', 'crm_accounts__history') }}

@@ -10,5 +10,5 @@ with months as (
 
 select month, previous_month
 from months
-where previous_month is not null and datediff('month', previous_month, month) != 1
+where previous_month is not null and {{ dbt.datediff('previous_month', 'month', 'month') }} != 1
 {% endtest %}

@@ -5,8 +5,8 @@
     keys of the rows whose delivery was loaded since its last passing run, each key against
     the whole model: on a table of tens of millions of rows, a day's keys instead of every key.
     The orchestration decides that scope and writes it to the warehouse before dbt runs
-    (orchestration/test_scope.py); without it (`full_refresh`, weekly, plain `dbt build` on a
-    new warehouse) the whole model is checked. Only such a test depends on the deliveries. -#}
+    (orchestration/dbt/delivery_scoped_tests.py); without it (`full_refresh`, weekly, plain
+    `dbt build` on a new warehouse) the whole model is checked. Only such a test depends on the deliveries. -#}
 {%- set key = columns | join(', ') %}
 {%- set loaded_after = none %}
 {%- if delivered_column %}

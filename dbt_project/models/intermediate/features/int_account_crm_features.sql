@@ -40,7 +40,7 @@ surveys as (
             responses.score,
             row_number() over (
                 partition by population.account_id, population.snapshot_date, responses.survey_type
-                order by responses.responded_at desc, responses.response_id desc
+                order by responses.responded_at desc, {{ binary_collation('responses.response_id') }} desc
             ) as recency
         from population
         inner join {{ ref('stg_crm__survey_responses') }} as responses
