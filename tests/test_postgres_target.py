@@ -262,3 +262,17 @@ def test_scores_are_replaced_in_one_transaction(database):
         with pytest.raises(Exception):  # noqa: B017 - the driver's error, whatever its class
             target.replace_rows("ml", "propensity_scores", pa.table({"other": [1]}), "")
         assert _rows(con, "SELECT count(*) FROM ml.propensity_scores") == [(2,)]
+
+
+def test_a_table_copied_again_keeps_the_views_on_it_unless_its_columns_changed(database):
+    source = _warehouse()
+    with postgres.connect(database) as con:
+        postgres.copy_tables(source, con, [("raw", "t")])
+        _execute(con, "CREATE SCHEMA staging", "CREATE VIEW staging.v AS SELECT id FROM raw.t")
+        source.execute("DELETE FROM raw.t WHERE id >= 10")
+        postgres.copy_tables(source, con, [("raw", "t")])
+        assert _rows(con, "SELECT count(*) FROM staging.v") == [(10,)]
+        source.execute("ALTER TABLE raw.t ADD COLUMN added VARCHAR")  # a new contract version
+        postgres.copy_tables(source, con, [("raw", "t")])
+        assert _columns(con, "raw", "t")[-1] == ("added", "text")
+        assert _rows(con, "SELECT to_regclass('staging.v') IS NULL") == [(True,)]  # dbt remakes it

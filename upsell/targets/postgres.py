@@ -28,14 +28,14 @@ _TYPES = {
     "FLOAT": "real",
     "VARCHAR": "text",
     "DATE": "date",
-    "TIMESTAMP": "timestamp",
+    "TIMESTAMP": "timestamp without time zone",
 }
 
 
 def pg_type(duckdb_type: str) -> str:
     """The PostgreSQL type of a DuckDB column type the raw layer uses."""
     if duckdb_type.startswith("DECIMAL"):
-        return "numeric" + duckdb_type[len("DECIMAL") :]
+        return "numeric" + duckdb_type[len("DECIMAL") :].replace(" ", "")
     try:
         return _TYPES[duckdb_type]
     except KeyError:
@@ -66,23 +66,38 @@ def _first_line(exc: Exception) -> str:
 def copy_tables(
     source: duckdb.DuckDBPyConnection, target, tables: Iterable[tuple[str, str]]
 ) -> dict[str, int]:
-    """Replace each ``(schema, table)`` of ``target`` by the DuckDB table of the same name, all
-    in one transaction; returns the rows copied per table."""
+    """Make each ``(schema, table)`` of ``target`` hold what the DuckDB table of the same name
+    holds, all in one transaction; returns the rows copied per table.
+
+    A table whose columns are unchanged keeps its identity (its rows are replaced: the dbt
+    staging views on it stay); one whose columns changed (a new contract version) is
+    recreated, and the staging views on it go with it (the dbt run that follows makes them
+    again)."""
     copied = {}
     with target.cursor() as cur:
         try:
-            for schema, table in tables:
-                columns = source.execute(
-                    "SELECT column_name, data_type FROM information_schema.columns "
-                    "WHERE table_catalog = current_database() AND table_schema = ? "
-                    "AND table_name = ? ORDER BY ordinal_position",
-                    [schema, table],
-                ).fetchall()
-                ddl = ", ".join(f"{q(name)} {pg_type(kind)}" for name, kind in columns)
+            existing = {}
+            for schema in sorted({schema for schema, _ in tables}):
                 cur.execute(f"CREATE SCHEMA IF NOT EXISTS {q(schema)}")
-                cur.execute(f"DROP TABLE IF EXISTS {q(schema)}.{q(table)}")
-                cur.execute(f"CREATE TABLE {q(schema)}.{q(table)} ({ddl})")
-                data = source.sql(f"SELECT * FROM {q(schema)}.{q(table)}").to_arrow_table()
+                existing[schema] = columns_of(cur, schema)
+            for schema, table in tables:
+                columns = [
+                    (name, pg_type(kind))
+                    for name, kind in source.execute(
+                        "SELECT column_name, data_type FROM information_schema.columns "
+                        "WHERE table_catalog = current_database() AND table_schema = ? "
+                        "AND table_name = ? ORDER BY ordinal_position",
+                        [schema, table],
+                    ).fetchall()
+                ]
+                relation = f"{q(schema)}.{q(table)}"
+                if existing[schema].get(table) == columns:
+                    cur.execute(f"DELETE FROM {relation}")
+                else:
+                    cur.execute(f"DROP TABLE IF EXISTS {relation} CASCADE")
+                    ddl = ", ".join(f"{q(name)} {kind}" for name, kind in columns)
+                    cur.execute(f"CREATE TABLE {relation} ({ddl})")
+                data = source.sql(f"SELECT * FROM {relation}").to_arrow_table()
                 if data.num_rows:
                     cur.adbc_ingest(table, data, mode="append", db_schema_name=schema)
                 copied[f"{schema}.{table}"] = data.num_rows
@@ -91,6 +106,28 @@ def copy_tables(
             target.rollback()
             raise
     return copied
+
+
+def rows(cur, sql: str) -> list[tuple]:
+    """The rows of ``sql`` as tuples, on an open cursor."""
+    cur.execute(sql)
+    table = cur.fetch_arrow_table()
+    return list(zip(*(c.to_pylist() for c in table.columns), strict=True))
+
+
+def columns_of(cur, schema: str) -> dict[str, list[tuple[str, str]]]:
+    """Each table of ``schema`` with its (column, type) in order, types as PostgreSQL
+    formats them (``numeric(18,2)``, ``timestamp without time zone``)."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for table, column, kind in rows(
+        cur,
+        "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+        "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+        f"WHERE n.nspname = '{schema.replace(chr(39), chr(39) * 2)}' AND c.relkind = 'r' "
+        "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum",
+    ):
+        found.setdefault(table, []).append((column, kind))
+    return found
 
 
 def read_arrow(con, sql: str) -> pa.Table:

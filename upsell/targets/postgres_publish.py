@@ -19,35 +19,17 @@ import pyarrow as pa
 from upsell.errors import UpsellError
 from upsell.serving import publish as publish_file
 from upsell.targets.engine import BUILD_SCHEMAS, is_numeric_text, literal, numeric_text
+from upsell.targets.postgres import columns_of, rows
 from upsell.warehouse import q
 
 BUILT = BUILD_SCHEMAS["postgres"]["marts"]
 SCORES = ("ml", "propensity_scores")
 
 
-def _rows(cur, sql: str) -> list[tuple]:
-    cur.execute(sql)
-    table = cur.fetch_arrow_table()
-    return list(zip(*(c.to_pylist() for c in table.columns), strict=True))
-
-
-def _columns(cur, schema: str) -> dict[str, list[tuple]]:
-    found: dict[str, list[tuple]] = {}
-    for table, column, kind in _rows(
-        cur,
-        "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
-        "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-        f"WHERE n.nspname = {literal(schema)} AND c.relkind = 'r' AND a.attnum > 0 "
-        "AND NOT a.attisdropped ORDER BY c.relname, a.attnum",
-    ):
-        found.setdefault(table, []).append((column, kind))
-    return found
-
-
 def _refuse_if_viewed(cur, table: str) -> None:
     """A mart whose columns changed is recreated; views on it would have to be dropped, and
     they are the users' own: say so instead (the old publication stays)."""
-    views = _rows(
+    views = rows(
         cur,
         "SELECT DISTINCT n.nspname || '.' || v.relname FROM pg_depend d "
         "JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class v ON v.oid = r.ev_class "
@@ -64,7 +46,7 @@ def _refuse_if_viewed(cur, table: str) -> None:
 
 
 def _role_exists(cur, role: str) -> bool:
-    return bool(_rows(cur, f"SELECT 1 FROM pg_roles WHERE rolname = {literal(role)}"))
+    return bool(rows(cur, f"SELECT 1 FROM pg_roles WHERE rolname = {literal(role)}"))
 
 
 def publish(con, reader: str) -> dict[str, int]:
@@ -73,7 +55,7 @@ def publish(con, reader: str) -> dict[str, int]:
     counts = {}
     with con.cursor() as cur:
         try:
-            built, published = _columns(cur, BUILT), _columns(cur, "marts")
+            built, published = columns_of(cur, BUILT), columns_of(cur, "marts")
             cur.execute("CREATE SCHEMA IF NOT EXISTS marts")
             for table in sorted(set(published) - set(built)):
                 cur.execute(f"DROP TABLE marts.{q(table)}")
@@ -86,10 +68,9 @@ def publish(con, reader: str) -> dict[str, int]:
                     _refuse_if_viewed(cur, table)
                     cur.execute(f"DROP TABLE IF EXISTS {target}")
                     cur.execute(f"CREATE TABLE {target} AS SELECT * FROM {source}")
-                counts[f"marts.{table}"] = _rows(cur, f"SELECT count(*) FROM {target}")[0][0]
-            counts["ml.propensity_scores"] = _rows(
-                cur, "SELECT count(*) FROM ml.propensity_scores"
-            )[0][0]
+                counts[f"marts.{table}"] = rows(cur, f"SELECT count(*) FROM {target}")[0][0]
+            (scores,) = rows(cur, "SELECT count(*) FROM ml.propensity_scores")
+            counts["ml.propensity_scores"] = scores[0]
             cur.execute("CREATE SCHEMA IF NOT EXISTS meta")
             cur.execute(
                 "CREATE TABLE IF NOT EXISTS meta.publication (published_at timestamp, tables jsonb)"
@@ -156,7 +137,7 @@ def export_serving(con, warehouse: duckdb.DuckDBPyConnection, serving: Path) -> 
         local.register("deliveries", warehouse.sql("SELECT * FROM raw._deliveries").arrow())
         local.execute("CREATE TABLE raw._deliveries AS SELECT * FROM deliveries")
         with con.cursor() as cur:
-            tables = [("marts", t) for t in sorted(_columns(cur, "marts"))] + [SCORES]
+            tables = [("marts", t) for t in sorted(columns_of(cur, "marts"))] + [SCORES]
         con.rollback()
         for schema, table in tables:
             local.execute(f"CREATE SCHEMA IF NOT EXISTS {q(schema)}")
