@@ -11,3 +11,19 @@
 {% macro duckdb__float_type() -%}
     double
 {%- endmacro %}
+
+{#- An exact decimal as the nearest float, the same on every engine: the model's features must
+    be equal bit for bit, or its trees split differently. PostgreSQL converts numeric exactly
+    (through its text); DuckDB converts a wide decimal in two roundings, so it goes through
+    the text too. -#}
+{% macro decimal_to_float(expression) -%}
+    {{ return(adapter.dispatch('decimal_to_float')(expression)) }}
+{%- endmacro %}
+
+{% macro default__decimal_to_float(expression) -%}
+    cast({{ expression }} as {{ float_type() }})
+{%- endmacro %}
+
+{% macro duckdb__decimal_to_float(expression) -%}
+    cast(cast({{ expression }} as varchar) as double)
+{%- endmacro %}

@@ -109,15 +109,21 @@ select
     cast({{ dbt.datediff('population.first_paid_snapshot', 'population.snapshot_date', 'month') }} as bigint)
         as tenure_months,
     cast(population.mrr_increases_12m as bigint) as mrr_increases_12m,
-    {{ divide('usage.active_users_30d', 'population.seats') }} as seat_utilisation,
-    {{ divide('usage.active_users_30d - usage.active_users_prior_30d', 'usage.active_users_prior_30d') }}
+    -- mean daily active users / seats, and the change of the mean against the 30 days before
+    -- ((a / n - b / m) / (b / m) = (a m - b n) / (b n)): whole numbers divided once
+    {{ divide('usage.active_user_days_30d', 'usage.usage_days_30d * population.seats') }}
+        as seat_utilisation,
+    {{ divide(
+        'usage.active_user_days_30d * usage.usage_days_prior_30d'
+        ~ ' - usage.active_user_days_prior_30d * usage.usage_days_30d',
+        'usage.active_user_days_prior_30d * usage.usage_days_30d') }}
         as seat_utilisation_trend,
     {{ divide('usage.events_30d - usage.events_prior_30d', 'usage.events_prior_30d') }} as usage_growth,
     cast(coalesce(usage.feature_limit_hits_30d, 0) as bigint) as feature_limit_hits_30d,
     cast(coalesce(orders.orders_365d, 0) as bigint) as orders_365d,
     cast(coalesce(orders.addon_orders, 0) as bigint) as addon_orders,
     cast(coalesce(orders.addon_orders_365d, 0) as bigint) as addon_orders_365d,
-    cast(coalesce(orders.addon_spend_native, 0) as {{ float_type() }}) as addon_spend,
+    coalesce(orders.addon_spend_native, 0) as addon_spend,
     cast(orders.days_since_last_order as bigint) as days_since_last_order,
     cast(crm.latest_nps as bigint) as latest_nps,
     cast(crm.latest_csat as bigint) as latest_csat,

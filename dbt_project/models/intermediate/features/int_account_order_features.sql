@@ -22,7 +22,8 @@ select
     count(distinct case when products.is_addon
         and known_orders.ordered_at > {{ dbt.dateadd('day', -365, 'known_orders.snapshot_date') }}
         then known_orders.order_id end) as addon_orders_365d,
-    cast(sum(case when products.is_addon then items.net_amount else 0 end) as {{ float_type() }}) as addon_spend_native,
+    {{ decimal_to_float('sum(case when products.is_addon then items.net_amount else 0 end)') }}
+        as addon_spend_native,
     {{ dbt.datediff('max(known_orders.ordered_at)', 'known_orders.snapshot_date', 'day') }}
         as days_since_last_order
 from known_orders

@@ -20,7 +20,8 @@ known_states as (
 subscription_values as (
     select
         known_states.*,
-        known_states.mrr_numerator * fx.rate_to_reporting / 1200 as mrr_reporting
+        -- 1200 x MRR in the reporting currency, exact: divided once, after the sum
+        known_states.mrr_numerator * fx.rate_to_reporting as mrr_numerator_reporting
     from known_states
     left join {{ ref('int_fx_rates_monthly') }} as fx
         on known_states.month = fx.month and known_states.currency = fx.currency
@@ -32,7 +33,7 @@ account_states as (
         snapshots.month,
         snapshots.snapshot_date,
         snapshots.snapshot_before,
-        sum(subscription_values.mrr_reporting) as mrr,
+        {{ decimal_to_float('sum(subscription_values.mrr_numerator_reporting)') }} / 1200 as mrr,
         cast(sum(case when subscription_values.is_live then subscription_values.quantity else 0 end) as bigint)
             as seats,
         cast(sum(case when subscription_values.is_live and subscription_values.mrr_native > 0 then 1 else 0 end)

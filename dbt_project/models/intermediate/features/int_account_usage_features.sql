@@ -16,10 +16,16 @@ daily as (
 select
     population.account_id,
     population.snapshot_date,
-    avg(case when daily.usage_date > {{ dbt.dateadd('day', -30, 'population.snapshot_date') }}
-        then daily.active_users end) as active_users_30d,
-    avg(case when daily.usage_date <= {{ dbt.dateadd('day', -30, 'population.snapshot_date') }}
-        then daily.active_users end) as active_users_prior_30d,
+    -- sums and counts of days, not averages: the features divide whole numbers once, so that
+    -- every engine gives the same float
+    cast(sum(case when daily.usage_date > {{ dbt.dateadd('day', -30, 'population.snapshot_date') }}
+        then daily.active_users end) as bigint) as active_user_days_30d,
+    cast(count(case when daily.usage_date > {{ dbt.dateadd('day', -30, 'population.snapshot_date') }}
+        then daily.active_users end) as bigint) as usage_days_30d,
+    cast(sum(case when daily.usage_date <= {{ dbt.dateadd('day', -30, 'population.snapshot_date') }}
+        then daily.active_users end) as bigint) as active_user_days_prior_30d,
+    cast(count(case when daily.usage_date <= {{ dbt.dateadd('day', -30, 'population.snapshot_date') }}
+        then daily.active_users end) as bigint) as usage_days_prior_30d,
     -- bigint, not the sum's hugeint: half the width in fct_account_features' join
     cast(sum(case when daily.usage_date > {{ dbt.dateadd('day', -30, 'population.snapshot_date') }}
         then daily.events else 0 end) as bigint) as events_30d,
