@@ -40,7 +40,8 @@ from upsell.sample_data.simulate import Options
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     # 1,500 accounts: the fixed cost of a run, with next to no data to process
-    parser.add_argument("--accounts", type=int, nargs="+", default=[1_500, 10_000, 100_000])
+    # none (`--accounts --merge`): only the engine comparison, the scales measured before kept
+    parser.add_argument("--accounts", type=int, nargs="*", default=[1_500, 10_000, 100_000])
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--repeats", type=int, default=3)
     limit = os.environ.get("UPSELL_DUCKDB_MEMORY_LIMIT", "4GB")

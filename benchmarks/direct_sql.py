@@ -18,7 +18,7 @@ import yaml
 from orchestration.dbt.project import DBT_DIR
 from upsell.warehouse import connect
 
-BUILT = ("model", "snapshot")
+BUILT = ("model",)
 
 
 def dependency_order(manifest: dict) -> list[dict]:

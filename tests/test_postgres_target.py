@@ -276,3 +276,20 @@ def test_a_table_copied_again_keeps_the_views_on_it_unless_its_columns_changed(d
         postgres.copy_tables(source, con, [("raw", "t")])
         assert _columns(con, "raw", "t")[-1] == ("added", "text")
         assert _rows(con, "SELECT to_regclass('staging.v') IS NULL") == [(True,)]  # dbt remakes it
+
+
+def test_the_password_may_come_from_a_password_file(pg_server, tmp_path, monkeypatch):
+    dsn, password = pg_server.new_database(next(_names))
+    env = libpq_env(dsn)
+    passfile = tmp_path / "pgpass"
+    passfile.write_text(
+        f"{env['PGHOST']}:{env['PGPORT']}:{env['PGDATABASE']}:{env['PGUSER']}:{password}\n"
+    )
+    passfile.chmod(0o600)  # libpq ignores a password file others can read
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("PGPASSFILE", str(passfile))
+    with postgres.connect(dsn) as con:
+        assert _rows(con, "SELECT current_user") == [(env["PGUSER"],)]
+    passfile.write_text("")
+    with pytest.raises(UpsellError, match="cannot connect to PostgreSQL at postgresql://"):
+        postgres.connect(dsn).__enter__()

@@ -44,12 +44,12 @@ def run_dbt(
 
 
 def built_table(manifest: Mapping[str, Any], event: Any) -> str | None:
-    """``"schema"."table"`` of a model or snapshot dbt has just written as a table (views would
+    """``"schema"."table"`` of a model dbt has just written as a table (views would
     run their query to be counted)."""
     if not isinstance(event, dg.Output) or "unique_id" not in event.metadata:
         return None
     node = manifest["nodes"].get(event.metadata["unique_id"].value, {})
-    if node.get("resource_type") not in ("model", "snapshot"):
+    if node.get("resource_type") != "model":
         return None
     if node["config"]["materialized"] == "view":
         return None
