@@ -98,25 +98,26 @@ CONTACT_REFS = "SELECT contact_id, contact_ref FROM staging.stg_crm__contacts OR
 
 
 def test_the_salted_pii_hash_is_the_same_on_both_engines(runs, monkeypatch):
+    """The hash is computed while dbt builds the staging table, with the salt each engine's
+    session was given (DuckDB's variable, PostgreSQL's custom setting)."""
     from upsell.targets import postgres
-    from upsell.targets.dsn import salt_options
     from upsell.targets.engine import PostgresTarget
 
     root, dsn, password = runs
     con = duckdb.connect(str(root / "duckdb" / "warehouse.duckdb"), read_only=True)
-    con.execute("SET VARIABLE pii_salt = ?", [SALT])
     on_duckdb = con.execute(CONTACT_REFS).fetchall()
-    con.execute("SET VARIABLE pii_salt = ''")
-    unsalted = con.execute(CONTACT_REFS).fetchall()
+    salted = con.execute(
+        "SELECT contact_id, md5(? || lower(trim(email))) FROM raw.crm_contacts ORDER BY 1",
+        [SALT],
+    ).fetchall()
     con.close()
     monkeypatch.setenv("PGPASSWORD", password)
-    monkeypatch.setenv("PGOPTIONS", salt_options(SALT))
     with postgres.connect(dsn) as pg:
         refs = PostgresTarget(pg).read_arrow(CONTACT_REFS)
     on_postgres = sorted(zip(*(c.to_pylist() for c in refs.columns), strict=True))
     assert len(on_duckdb) > 100
+    assert on_duckdb == salted  # with the salt, not without it
     assert on_postgres == sorted(on_duckdb)
-    assert on_duckdb != unsalted
 
 
 def test_neither_the_salt_nor_the_password_is_in_any_file_a_run_leaves(runs):
