@@ -3,8 +3,7 @@ marts, which passing tests alone do not give (every test can pass while numbers 
 
 from __future__ import annotations
 
-import math
-
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -43,17 +42,19 @@ def differences(name: str, expected: pa.Table, actual: pa.Table, limit: int = 5)
     found = []
     for column in left.columns:
         a, b = left[column], right[column]
-        for row in range(len(left)):
-            if not _same(a.iloc[row], b.iloc[row]):
-                found.append(f"{name}.{column} row {row}: {a.iloc[row]!r} != {b.iloc[row]!r}")
-                if len(found) >= limit:
-                    return found
+        for row in np.flatnonzero(~_same(a, b))[: limit - len(found)]:
+            found.append(f"{name}.{column} row {row}: {a.iloc[row]!r} != {b.iloc[row]!r}")
+        if len(found) >= limit:
+            break
     return found
 
 
-def _same(a, b) -> bool:
-    if pd.isna(a) or pd.isna(b):
-        return bool(pd.isna(a) and pd.isna(b))
-    if isinstance(a, float) or isinstance(b, float):
-        return math.isclose(float(a), float(b), rel_tol=RELATIVE, abs_tol=1e-12)
-    return a == b
+def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Per row: both null, or equal (numbers within ``RELATIVE``)."""
+    nulls = a.isna().to_numpy() & b.isna().to_numpy()
+    either = a.isna().to_numpy() | b.isna().to_numpy()
+    if a.dtype == "float64" and b.dtype == "float64":
+        close = np.isclose(a.to_numpy(), b.to_numpy(), rtol=RELATIVE, atol=1e-12, equal_nan=False)
+    else:
+        close = (a.astype(object).to_numpy() == b.astype(object).to_numpy()).astype(bool)
+    return nulls | (~either & close)
