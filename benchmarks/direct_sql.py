@@ -56,7 +56,7 @@ def profile_settings() -> dict:
     """The DuckDB settings dbt's profile sets, but the memory limit (passed on its own): the
     direct SQL runs under the settings dbt runs under."""
     profile = yaml.safe_load((DBT_DIR / "profiles.yml").read_text())["account_upsell"]
-    settings = profile["outputs"][profile["target"]].get("settings", {})
+    settings = profile["outputs"]["duckdb"].get("settings", {})
     return {k: v for k, v in settings.items() if k != "memory_limit"}
 
 

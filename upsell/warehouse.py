@@ -45,7 +45,7 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
             "AND schema_name = ? AND table_name = ?",
             [schema, table],
-        ).fetchone()[0]
+        ).fetchall()[0][0]  # fetched to the end: DuckDB refuses the next query otherwise
     )
 
 

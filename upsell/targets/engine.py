@@ -42,7 +42,7 @@ class DuckDBTarget:
         return self.con.sql(sql).to_arrow_table()
 
     def scalar(self, sql: str):
-        return self.con.execute(sql).fetchone()[0]
+        return self.con.execute(sql).fetchall()[0][0]
 
     def table_exists(self, schema: str, name: str) -> bool:
         return table_exists(self.con, schema, name)
