@@ -5,15 +5,7 @@
     events delivered by that date count: the state as it was known then (point in time). -#}
 {% macro subscription_states(periods, known_by=none) %}
 with events as (
-    select
-        events.*,
-        plans.tier,
-        plans.currency,
-        plans.unit_price,
-        plans.billing_interval_months
-    from {{ ref('stg_sub__subscription_events') }} as events
-    inner join {{ ref('stg_sub__plans') }} as plans
-        on events.plan_id = plans.plan_id
+    {{- subscription_events_with_plans() }}
 ),
 
 {%- if known_by %}

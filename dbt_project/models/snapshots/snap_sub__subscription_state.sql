@@ -4,15 +4,7 @@
 -- those four and lasts until the next such change (null while current). States take effect
 -- up to the end of the latest delivery's date, as the current state does.
 with events as (
-    select
-        events.*,
-        plans.tier,
-        plans.currency,
-        plans.unit_price,
-        plans.billing_interval_months
-    from {{ ref('stg_sub__subscription_events') }} as events
-    inner join {{ ref('stg_sub__plans') }} as plans
-        on events.plan_id = plans.plan_id
+    {{- subscription_events_with_plans() }}
 ),
 
 as_of as (
