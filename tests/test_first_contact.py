@@ -123,7 +123,7 @@ def test_the_default_sample_ends_yesterday(tmp_path):
 
 
 def test_exact_row_counts_in_the_summary(tmp_path):
-    from orchestration.pipeline import _layer_rows
+    from orchestration.summary import _layer_rows
 
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     con.execute("CREATE SCHEMA marts")

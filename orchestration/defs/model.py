@@ -10,7 +10,6 @@ import pandas as pd
 from ml import registry
 from ml.card import fingerprint
 from ml.drift import DRIFT_PSI, drift_summary, drift_verdict
-from ml.features import prepare
 from ml.promotion import Promotion, register_and_decide
 from ml.report import as_markdown_image, lift_chart_svg
 from ml.scoring import (
@@ -19,11 +18,10 @@ from ml.scoring import (
     explain,
     reuse_explained,
     score_frame,
-    score_table,
-    typed_select,
 )
 from ml.split import HOLDOUT_SNAPSHOTS, NotEnoughHistory
-from ml.training import MAX_TRAINING_ROWS, TrainingRound, accounts_per_10k, train_and_evaluate
+from ml.training import MAX_TRAINING_ROWS, TrainingRound, train_and_evaluate
+from orchestration.defs.model_data import features, owned_addons, training_features, write_scores
 from orchestration.resources import WAREHOUSE_POOL, Installation
 from upsell.targets.engine import literal
 
@@ -41,40 +39,6 @@ class ModelConfig(dg.Config):
     max_calibration_gap: float = registry.PromotionRule.max_calibration_gap
     seed: int = 0
     max_training_rows: int = MAX_TRAINING_ROWS
-
-
-def _features(installation: Installation, where=None) -> pd.DataFrame:
-    """The feature rows ``where(target, table)`` selects (default: the latest snapshot)."""
-    with installation.open_target(read_only=True) as target:
-        table = target.table("marts", "fct_account_features")
-        # A fixed row order: training samples its validation rows by position, so the same
-        # features must always arrive in the same order for the same model to come out.
-        frame = target.read_frame(
-            f"SELECT * FROM {table} WHERE {(where or _latest)(target, table)} "
-            "ORDER BY snapshot_date, account_id"
-        )
-    return prepare(frame)
-
-
-def _latest(target, table: str) -> str:
-    return f"snapshot_date = (SELECT max(snapshot_date) FROM {table})"
-
-
-def _training_features(installation: Installation, max_rows: int) -> pd.DataFrame:
-    """The labelled rows; above ``max_rows``, those of a fixed sample of accounts (whole
-    histories, so the split stays out of time), to bound the memory training needs."""
-    labelled = "expanded_90d IS NOT NULL"
-    with installation.open_target(read_only=True) as target:
-        table = target.table("marts", "fct_account_features")
-        per_10k = accounts_per_10k(
-            target.scalar(f"SELECT count(*) FROM {table} WHERE {labelled}"), max_rows
-        )
-
-    def where(target, table: str) -> str:
-        sample = "" if per_10k >= 10_000 else f" AND {target.sample('account_id', per_10k)}"
-        return labelled + sample
-
-    return _features(installation, where)
 
 
 def _training_metadata(trained: TrainingRound, promotion: Promotion, seconds: dict) -> dict:
@@ -143,7 +107,7 @@ def propensity_model(
     context: dg.AssetExecutionContext, config: ModelConfig, installation: Installation
 ):
     started = time.perf_counter()
-    frame = _training_features(installation, config.max_training_rows)
+    frame = training_features(installation, config.max_training_rows)
     loaded = time.perf_counter()
     try:
         trained = train_and_evaluate(frame, config.holdout_snapshots, config.seed)
@@ -230,21 +194,6 @@ def _score_checks(scores: pd.DataFrame, latest: pd.DataFrame, version: str | Non
     )
 
 
-def _owned_addons(installation: Installation) -> pd.DataFrame:
-    with installation.open_target(read_only=True) as target:
-        return target.read_frame(
-            "SELECT account_id, product_id FROM intermediate.int_account_addons_owned "
-            "ORDER BY account_id, product_id"
-        )
-
-
-def _write_scores(installation: Installation, scores: pd.DataFrame) -> None:
-    with installation.open_target() as target:
-        target.replace_rows(
-            "ml", "propensity_scores", score_table(scores), typed_select("{source}")
-        )
-
-
 def _top_10(scores: pd.DataFrame) -> dg.MetadataValue:
     if not len(scores):
         return dg.MetadataValue.md("(no scores)")
@@ -271,7 +220,7 @@ def _top_10(scores: pd.DataFrame) -> dg.MetadataValue:
 def propensity_scores(context: dg.AssetExecutionContext, installation: Installation):
     root = installation.model_root
     started = time.perf_counter()
-    latest = _features(installation).reset_index(drop=True)
+    latest = features(installation).reset_index(drop=True)
     loaded = scored = time.perf_counter()
     version = registry.champion(root)
     features_fingerprint = fingerprint(latest)
@@ -284,10 +233,10 @@ def propensity_scores(context: dg.AssetExecutionContext, installation: Installat
         reused = explained is not None
         if not reused:
             explained = explain(registry.load(root, version), card, latest)
-        scores = score_frame(latest, explained, _owned_addons(installation), version)
+        scores = score_frame(latest, explained, owned_addons(installation), version)
         scored = time.perf_counter()
         drift = drift_summary(card, latest, explained["probability"].to_numpy(float))
-    _write_scores(installation, scores)
+    write_scores(installation, scores)
     yield dg.MaterializeResult(
         metadata={
             "dagster/row_count": len(scores),

@@ -17,6 +17,7 @@ def publish_on_postgres(installation: Installation, warehouse) -> dict[str, int]
         postgres_publish.publish(con, installation.postgres_reader)
         return postgres_publish.export_serving(con, warehouse, installation.serving_path)
 
+
 SERVING_KEY = dg.AssetKey(["serving", "bi_duckdb"])
 MART_KEYS = sorted(
     (key for key in dbt_models.keys if key.path[0] == "marts"), key=lambda k: k.to_user_string()
