@@ -4,7 +4,8 @@
     that read it always join it: their score columns are simply null until scores exist. -#}
 {% macro ensure_scores_table() %}
     {%- set scores = source('ml', 'propensity_scores') -%}
-    create schema if not exists {{ scores.schema }};
+    {#- The schema first, on its own: Spark runs one statement per hook -#}
+    {%- if execute %}{% do adapter.create_schema(scores) %}{% endif %}
     create table if not exists {{ scores }} (
         account_id {{ dbt.type_string() }},
         snapshot_date date,

@@ -45,3 +45,25 @@ select * from (
 ) as ranked
 where recency = 1
 {% endmacro %}
+
+{#- The config of a model incremental by snapshot (the features and their inputs): a run
+    replaces the snapshots it computes and keeps the others. DuckDB and PostgreSQL delete the
+    computed snapshots' rows and insert them again. Spark cannot delete from a Parquet table
+    (no Delta or Iceberg here): the table is partitioned by snapshot_date and the computed
+    partitions are overwritten, the same rows; Spark stores a partition column last, so there
+    snapshot_date is the table's last column. -#}
+{% macro snapshot_increments() -%}
+    {%- set settings = {
+        'materialized': 'incremental',
+        'unique_key': 'snapshot_date',
+        'on_schema_change': 'fail',
+        'incremental_strategy': 'delete+insert',
+    } -%}
+    {%- if target.type == 'spark' -%}
+        {%- do settings.update({
+            'incremental_strategy': 'insert_overwrite',
+            'partition_by': ['snapshot_date'],
+        }) -%}
+    {%- endif -%}
+    {{ return(settings) }}
+{%- endmacro %}

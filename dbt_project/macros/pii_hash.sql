@@ -16,6 +16,13 @@
     coalesce(getvariable('pii_salt'), '')
 {%- endmacro %}
 
+{#- Spark: the session setting spark.upsell.pii_salt (profiles.yml), which Spark's parser
+    substitutes for the reference when it reads the statement: dbt compiles only the reference.
+    Spark SQL has no function that reads a setting. -#}
+{% macro spark__pii_salt() -%}
+    '${spark.upsell.pii_salt}'
+{%- endmacro %}
+
 {#- PostgreSQL: a custom setting, e.g. `options: "-c upsell.pii_salt=..."` in the profile. -#}
 {% macro default__pii_salt() -%}
     coalesce(current_setting('upsell.pii_salt', true), '')

@@ -84,9 +84,7 @@ addons as (
     select
         account_id,
         count(distinct product_id) as addons_owned,
-        {{ dbt.listagg(
-            'distinct ' ~ binary_collation('product_id'), "', '", 'order by ' ~ binary_collation('product_id')
-        ) }} as addon_products
+        {{ distinct_list('product_id', "', '") }} as addon_products
     from {{ ref('int_account_addons_owned') }}
     group by account_id
 ),

@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    unique_key='snapshot_date',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail'
-) }}
+{{ config(**snapshot_increments()) }}
 -- The propensity model's feature table (docs/model.md): one row per paying account and
 -- month-end snapshot date T. Every feature is point in time: it uses only rows whose event time
 -- is <= T and that had been delivered by T (late rows do not leak into earlier snapshots), and

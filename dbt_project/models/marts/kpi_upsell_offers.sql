@@ -4,6 +4,10 @@
 -- the first in sort order): absolute and relative lift, a two-sided two-proportion z-test, the
 -- 95 % confidence interval of the difference, and a sample-ratio-mismatch chi-square test of
 -- the campaign's allocation (equal allocation expected).
+-- Rates are floats from the start (`one`): a decimal literal would keep them decimal, and
+-- Spark multiplies decimals at 6 decimal places once their precision passes 38 digits.
+{%- set one = 'cast(1 as ' ~ float_type() ~ ')' %}
+
 with variants as (
     select
         campaign_id,
@@ -31,9 +35,9 @@ srm as (
     select
         variants.campaign_id,
         sum(
-            (variants.offers - 1.0 * campaigns.campaign_offers / campaigns.variant_count)
-            * (variants.offers - 1.0 * campaigns.campaign_offers / campaigns.variant_count)
-            / (1.0 * campaigns.campaign_offers / campaigns.variant_count)
+            (variants.offers - {{ one }} * campaigns.campaign_offers / campaigns.variant_count)
+            * (variants.offers - {{ one }} * campaigns.campaign_offers / campaigns.variant_count)
+            / ({{ one }} * campaigns.campaign_offers / campaigns.variant_count)
         ) as chi_square,
         max(campaigns.variant_count) - 1 as dof
     from variants
@@ -46,10 +50,10 @@ compared as (
         variants.*,
         campaigns.control_variant,
         variants.variant = campaigns.control_variant as is_control,
-        1.0 * variants.conversions / variants.offers as rate,
+        {{ one }} * variants.conversions / variants.offers as rate,
         control.offers as control_offers,
-        1.0 * control.conversions / control.offers as control_rate,
-        1.0 * (variants.conversions + control.conversions) / (variants.offers + control.offers)
+        {{ one }} * control.conversions / control.offers as control_rate,
+        {{ one }} * (variants.conversions + control.conversions) / (variants.offers + control.offers)
             as pooled_rate,
         srm.chi_square,
         srm.dof
@@ -69,7 +73,7 @@ tested as (
             as relative_lift,
         case when not is_control then {{ divide(
             'rate - control_rate',
-            'sqrt(pooled_rate * (1 - pooled_rate) * (1.0 / offers + 1.0 / control_offers))'
+            'sqrt(pooled_rate * (1 - pooled_rate) * (' ~ one ~ ' / offers + ' ~ one ~ ' / control_offers))'
         ) }} end as z_score,
         case when not is_control then
             sqrt(rate * (1 - rate) / offers + control_rate * (1 - control_rate) / control_offers)

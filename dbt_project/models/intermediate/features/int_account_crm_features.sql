@@ -1,3 +1,4 @@
+{{ config(**snapshot_increments()) }}
 -- CRM features at each snapshot T, as known at T: firmographics, surveys, support tickets,
 -- sales activities, open expansion opportunities and upsell offers. Point in time, so only
 -- new snapshots and the latest are computed. One row per paying account and snapshot.

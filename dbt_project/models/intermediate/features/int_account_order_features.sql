@@ -1,3 +1,4 @@
+{{ config(**snapshot_increments()) }}
 -- Web-shop orders up to each snapshot T, in the version known at T, for the feature table.
 -- Point in time, so only new snapshots and the latest are computed.
 with population as (

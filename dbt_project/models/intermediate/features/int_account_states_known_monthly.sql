@@ -1,3 +1,4 @@
+{{ config(**snapshot_increments()) }}
 -- Each account's subscription state at every month-end snapshot as it was known then (point
 -- in time), with its MRR lags, for the feature table. Only the snapshots not stored yet, and
 -- the latest one, are computed (macro unfrozen_snapshots). The lags are computed here, apart

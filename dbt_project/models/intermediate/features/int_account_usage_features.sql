@@ -1,3 +1,4 @@
+{{ config(**snapshot_increments()) }}
 -- Product usage in the 30 days up to each snapshot T and the 30 before, as known at T, for
 -- the feature table. Point in time, so only new snapshots and the latest are computed.
 with population as (

@@ -1,3 +1,4 @@
+{{ config(**snapshot_increments()) }}
 -- The feature table's population: the accounts paying (MRR > 0, as known then) at each
 -- month-end snapshot, with their state and MRR lags. Stored rather than filtered where it is
 -- used, so that DuckDB knows its size: it estimates a filtered int_account_states_known_monthly
