@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 
 import duckdb
-import pyarrow as pa
 
 from upsell.errors import UpsellError
 from upsell.targets.dsn import libpq_env
@@ -128,12 +127,6 @@ def columns_of(cur, schema: str) -> dict[str, list[tuple[str, str]]]:
     ):
         found.setdefault(table, []).append((column, kind))
     return found
-
-
-def read_arrow(con, sql: str) -> pa.Table:
-    with con.cursor() as cur:
-        cur.execute(sql)
-        return cur.fetch_arrow_table()
 
 
 def delivered(con) -> dict | None:
