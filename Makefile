@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 # The tests run the pipeline on every engine too: their extras on top of the default install.
 $(ENGINES_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,postgres]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,postgres,spark]'
 	@touch $(ENGINES_STAMP)
 
 install: $(STAMP)

@@ -1,6 +1,7 @@
 """The engines compared at one scale (``make bench``'s engine columns): the same landing zone,
-full run then daily run, on DuckDB and on PostgreSQL (a throwaway local server, as the tests
-start), each stage's median and its ratio to DuckDB."""
+full run then daily run, on DuckDB, on PostgreSQL (a throwaway local server, as the tests
+start) and on Spark (local mode, a Derby metastore in the run's folder), each stage's median
+and its ratio to DuckDB."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from benchmarks.common import CACHE, landing_for
 from benchmarks.figures import stages
 from benchmarks.workers import hard_link_delivery, run_worker
 
-ENGINES = ("duckdb", "postgres")
+ENGINES = ("duckdb", "postgres", "spark")
 # the figures the engine table shows, in its order
 SHOWN = ["ingest", "raw_checks", "dbt_build", "features", "train", "score", "publish",
          "full_run", "daily_dbt_build", "daily_run", "full_peak_rss_gib"]  # fmt: skip
@@ -22,6 +23,8 @@ SHOWN = ["ingest", "raw_checks", "dbt_build", "features", "train", "score", "pub
 def _engine_env(engine: str, server, repeat: int) -> dict:
     if engine == "duckdb":
         return {}
+    if engine == "spark":  # its warehouse and metastore: in the run's folder (folder_env)
+        return {"UPSELL_TARGET": "spark"}
     dsn, password = server.new_database(f"bench_{int(time.time())}_{repeat}")
     return {"UPSELL_TARGET": engine, "UPSELL_POSTGRES_DSN": dsn, "PGPASSWORD": password}
 
@@ -69,7 +72,7 @@ def engine_table(engines: dict) -> str:
     from benchmarks.report import ROWS, _cell
 
     labels = {key: (label, unit) for key, label, unit in ROWS}
-    others = [e for e in ENGINES if e != "duckdb"]
+    others = [e for e in ENGINES if e != "duckdb" and e in engines["median"]]
     head = "| stage | DuckDB | " + " | ".join(f"{e} | {e} / DuckDB" for e in others) + " |"
     lines = [head, "|---|---:|" + "---:|---:|" * len(others)]
     medians = engines["median"]

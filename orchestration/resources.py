@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from upsell.config import DEFAULTS, Settings, safe_path
+from upsell.config import DEFAULTS, Settings, safe_path, spark_env
 from upsell.targets.engine import open_target
 from upsell.warehouse import connect
 
@@ -31,6 +31,9 @@ class Installation(dg.ConfigurableResource):
     target: str = DEFAULTS["UPSELL_TARGET"]  # the engine dbt builds in (upsell.targets)
     postgres_dsn: str = DEFAULTS["UPSELL_POSTGRES_DSN"]  # no password: libpq's own settings
     postgres_reader: str = DEFAULTS["UPSELL_POSTGRES_READER"]  # BI's read-only role
+    spark_master: str = DEFAULTS["UPSELL_SPARK_MASTER"]
+    spark_warehouse: str = ""  # Spark's tables and metastore; set when the target is Spark
+    spark_shuffle_partitions: int = int(DEFAULTS["UPSELL_SPARK_SHUFFLE_PARTITIONS"])
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Installation:
@@ -45,6 +48,9 @@ class Installation(dg.ConfigurableResource):
             target=settings.target,
             postgres_dsn=settings.postgres_dsn,
             postgres_reader=settings.postgres_reader,
+            spark_master=settings.spark_master,
+            spark_warehouse=str(settings.spark_warehouse or ""),
+            spark_shuffle_partitions=settings.spark_shuffle_partitions,
         )
 
     @property
@@ -61,6 +67,20 @@ class Installation(dg.ConfigurableResource):
     def model_root(self) -> Path:
         return safe_path(self.model_dir, "model registry directory")
 
+    @property
+    def spark_settings(self) -> dict[str, str]:
+        """UPSELL_SPARK_* as dbt's profile and the Python side's session read them."""
+        warehouse = self.spark_warehouse_path if self.spark else None
+        return spark_env(self.spark_master, warehouse, self.spark_shuffle_partitions)
+
+    @property
+    def spark_warehouse_path(self) -> Path:
+        return safe_path(self.spark_warehouse, "Spark warehouse")
+
+    @property
+    def spark(self) -> bool:
+        return self.target == "spark"
+
     @contextmanager
     def open_target(self, read_only: bool = False):
         """The engine dbt builds in (the warehouse file itself on DuckDB)."""
@@ -70,8 +90,16 @@ class Installation(dg.ConfigurableResource):
             self.postgres_dsn,
             self.memory_limit,
             read_only=read_only,
+            spark=self.spark_settings,
         ) as target:
             yield target
+
+    def release_target(self) -> None:
+        """Before dbt runs: on Spark, this process's session lets go of the metastore."""
+        if self.spark:
+            from upsell.targets import spark_session
+
+            spark_session.release()
 
     def copy_to_target(self, con, tables: list[str], report=None) -> dict[str, int]:
         """Copy raw tables of the DuckDB warehouse ``con`` to the target in one transaction:
@@ -82,6 +110,12 @@ class Installation(dg.ConfigurableResource):
             return {}
         from upsell.targets import postgres, raw_copy
 
+        if self.spark:
+            with self.open_target() as target:
+                if report is not None:
+                    tables = [*tables, *raw_copy.plan(con, target.delivered(), report)]
+                raw = [("raw", t) for t in sorted(set(tables))]
+                return target.copy_tables(con, self.spark_warehouse_path, raw) if raw else {}
         with postgres.connect(self.postgres_dsn) as target:
             if report is not None:
                 tables = [*tables, *raw_copy.plan(con, postgres.delivered(target), report)]

@@ -24,7 +24,7 @@ def _run(args: list[str], cwd: Path) -> str:
 def test_pipeline_benchmark_writes_every_stage_of_every_run(tmp_path):
     """`make bench` at a tiny scale and one repeat: the table and the JSON have every stage;
     dbt builds one model at a time when told to (as the 1M benchmark runs). The engines are
-    left out: tests/test_engines_same_marts.py runs PostgreSQL end to end already."""
+    left out: tests/test_engines_same_marts.py and test_spark_same_marts.py run them end to end."""
     out = tmp_path / "docs"
     _run(["benchmarks.bench_pipeline", "--accounts", "1500", "--months", "12",
           "--repeats", "1", "--dbt-threads", "1", "--out", str(out),
@@ -80,6 +80,7 @@ def test_the_engine_table_shows_each_engine_beside_duckdb_with_its_ratio():
     medians = {
         "duckdb": {k: 10.0 for k in SHOWN},
         "postgres": {k: 25.0 for k in SHOWN},
+        "spark": {k: 40.0 for k in SHOWN},
     }
     engines = {"accounts": 10_000, "months": 24, "repeats": 3, "median": medians}
     report = {
@@ -89,5 +90,6 @@ def test_the_engine_table_shows_each_engine_beside_duckdb_with_its_ratio():
     }  # fmt: skip
     page = render(report, "# Benchmarks\n\nprose kept\n")
     assert "prose kept" in page and "<!-- engines: begin -->" in page
-    assert "| **full run** (Dagster run start to end) | 10.0 s | 25.0 s | 2.50x |" in page
+    assert ("| **full run** (Dagster run start to end) | 10.0 s | 25.0 s | 2.50x | 40.0 s | 4.00x |"
+            in page)  # fmt: skip
     assert render(report, page).count("<!-- engines: begin -->") == 1  # replaced, not added

@@ -11,49 +11,14 @@ compares the numbers.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
 import pytest
 
-from upsell.config import folder_env
-from upsell.targets.compare import differences
+from tests.engine_runs import SALT, files_holding, full_then_daily, published_differences
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("postgres")]
-
-RUN_STAMPS = {"model_version", "scored_at"}  # when and by which run, not what
-SALT = "engine-test-salt-5d1f"  # must not appear in any file a run leaves
-
-
-def _upsell_run(root: Path, landing: Path, **env: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "upsell.cli", "run"],
-        env={**os.environ, **folder_env(root), "UPSELL_LANDING_DIR": str(landing),
-             "UPSELL_PII_SALT": SALT, **env},
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr + done.stdout[-3000:]
-
-
-def _published(serving: Path) -> dict:
-    con = duckdb.connect(str(serving), read_only=True)
-    try:
-        tables = con.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name <> 'meta' "
-            "ORDER BY 1, 2"
-        ).fetchall()
-        found = {}
-        for schema, table in tables:
-            data = con.sql(f"SELECT * FROM {schema}.{table}").to_arrow_table()
-            keep = [c for c in data.column_names if c not in RUN_STAMPS]
-            found[f"{schema}.{table}"] = data.select(keep)
-        return found
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")
@@ -61,9 +26,6 @@ def runs(small_landing, pg_server, tmp_path_factory):
     root = tmp_path_factory.mktemp("engines")
     landing = root / "landing"
     shutil.copytree(small_landing[0], landing)
-    last = max(landing.iterdir())
-    held_back = root / "held_back"
-    shutil.move(last, held_back)
     # A collation that orders strings unlike code points, and a time zone far from UTC: the
     # marts may depend on neither.
     dsn, password = pg_server.new_database(
@@ -74,24 +36,14 @@ def runs(small_landing, pg_server, tmp_path_factory):
         "postgres": {"UPSELL_TARGET": "postgres", "UPSELL_POSTGRES_DSN": dsn,
                      "PGPASSWORD": password},
     }  # fmt: skip
-    for name, env in engines.items():
-        _upsell_run(root / name, landing, **env)
-    shutil.move(held_back, last)
-    for name, env in engines.items():
-        _upsell_run(root / name, landing, **env)
+    full_then_daily(landing, root, engines)
     return root, dsn, password
 
 
 def test_every_published_table_is_equal_on_postgres_and_duckdb(runs):
     root, _, _ = runs
-    expected = _published(root / "duckdb" / "serving.duckdb")
-    actual = _published(root / "postgres" / "serving.duckdb")
-    assert sorted(actual) == sorted(expected)
-    assert expected["ml.propensity_scores"].num_rows > 0  # a model was trained and scored
-    found = []
-    for name, table in expected.items():
-        found += differences(name, table, actual[name])
-    assert found == []
+    assert published_differences(root / "duckdb" / "serving.duckdb",
+                                 root / "postgres" / "serving.duckdb") == []  # fmt: skip
 
 
 CONTACT_REFS = "SELECT contact_id, contact_ref FROM staging.stg_crm__contacts ORDER BY contact_id"
@@ -125,8 +77,4 @@ def test_neither_the_salt_nor_the_password_is_in_any_file_a_run_leaves(runs):
 
     root, _, password = runs
     for folder in (root / "postgres", root / "duckdb", DBT_DIR / "target"):
-        for path in folder.rglob("*"):
-            if path.is_file() and path.suffix not in (".duckdb", ".wal"):
-                content = path.read_bytes()
-                assert SALT.encode() not in content, path
-                assert password.encode() not in content, path
+        assert files_holding(folder, SALT, password) == []

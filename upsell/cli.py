@@ -95,6 +95,7 @@ def _features_missing(settings: Settings) -> str | None:
         settings.postgres_dsn,
         settings.duckdb_memory_limit,
         read_only=True,
+        spark=settings.spark_env(),
     ) as target:
         if not target.table_exists("marts", "fct_account_features"):
             return f"{where} has no marts.fct_account_features"

@@ -30,14 +30,19 @@ DEFAULTS = {
     "UPSELL_TARGET": "duckdb",
     "UPSELL_POSTGRES_DSN": "postgresql://upsell@127.0.0.1:5432/upsell",
     "UPSELL_POSTGRES_READER": "upsell_reader",
+    "UPSELL_SPARK_MASTER": "local[2]",
+    "UPSELL_SPARK_WAREHOUSE": "data/spark-warehouse",
+    "UPSELL_SPARK_SHUFFLE_PARTITIONS": "8",
 }
-TARGETS = ("duckdb", "postgres")
+TARGETS = ("duckdb", "postgres", "spark")
 
 # DuckDB expands globs even in bound parameters, and a path is later spliced into SQL by
 # dbt profiles and COPY statements: allow only plain path characters.
 _UNSAFE_PATH = re.compile(r"[*?\[\]{}'\"`;\x00-\x1f]")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _ROLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+# local, local[4], local[*], spark://host:7077, yarn, k8s://https://host:443 (no quotes or spaces)
+_SPARK_MASTER = re.compile(r"^(local(\[(\d+|\*)\])?|yarn|(spark|k8s|mesos)://[^\s'\"`;]+)$")
 _MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
 # Settings read elsewhere (dbt's profile, at run time) that a misspelling check must know.
 OTHER_SETTINGS = ("UPSELL_PII_SALT",)
@@ -85,7 +90,10 @@ def _misspelt(env) -> None:
 
 
 # What each engine's extra installs (pyproject.toml): checked at start-up, not mid-run.
-ENGINE_MODULES = {"postgres": ("adbc_driver_postgresql", "dbt.adapters.postgres")}
+ENGINE_MODULES = {
+    "postgres": ("adbc_driver_postgresql", "dbt.adapters.postgres"),
+    "spark": ("pyspark", "dbt.adapters.spark"),
+}
 
 
 def _extra_installed(target: str) -> None:
@@ -133,6 +141,7 @@ def folder_env(root: Path) -> dict[str, str]:
         "UPSELL_WAREHOUSE": str(root / "warehouse.duckdb"),
         "UPSELL_SERVING": str(root / "serving.duckdb"),
         "UPSELL_MODEL_DIR": str(root / "models"),
+        "UPSELL_SPARK_WAREHOUSE": str(root / "spark-warehouse"),
         "DAGSTER_HOME": str(root / "dagster"),
     }
 
@@ -156,6 +165,9 @@ class Settings:
     target: str = DEFAULTS["UPSELL_TARGET"]
     postgres_dsn: str = DEFAULTS["UPSELL_POSTGRES_DSN"]
     postgres_reader: str = DEFAULTS["UPSELL_POSTGRES_READER"]
+    spark_master: str = DEFAULTS["UPSELL_SPARK_MASTER"]
+    spark_warehouse: Path | None = None  # read and checked only when the target is Spark
+    spark_shuffle_partitions: int = int(DEFAULTS["UPSELL_SPARK_SHUFFLE_PARTITIONS"])
 
     @classmethod
     def from_env(
@@ -212,6 +224,24 @@ class Settings:
                 "letters, digits, _)"
             )
 
+        master = get("UPSELL_SPARK_MASTER")
+        if not _SPARK_MASTER.match(master):
+            raise UpsellError(
+                f"UPSELL_SPARK_MASTER={master!r} is not a Spark master URL such as local[2] or "
+                "spark://host:7077"
+            )
+        partitions = get("UPSELL_SPARK_SHUFFLE_PARTITIONS")
+        if not partitions.isdecimal() or not 1 <= int(partitions) <= 100_000:
+            raise UpsellError(
+                "UPSELL_SPARK_SHUFFLE_PARTITIONS must be a whole number of partitions from 1, "
+                f"got {partitions!r}"
+            )
+        spark_warehouse = None
+        if target == "spark":
+            _extra_installed(target)
+            name = "UPSELL_SPARK_WAREHOUSE"
+            spark_warehouse = inside(safe_path(get(name), name), roots, name)
+
         def path(field: str) -> Path | None:
             if field not in paths:
                 return None
@@ -230,4 +260,18 @@ class Settings:
             target=target,
             postgres_dsn=dsn,
             postgres_reader=reader,
+            spark_master=master,
+            spark_warehouse=spark_warehouse,
+            spark_shuffle_partitions=int(partitions),
         )
+
+    def spark_env(self) -> dict[str, str]:
+        """The Spark settings as dbt's profile reads them (and the Python side's session)."""
+        return spark_env(self.spark_master, self.spark_warehouse, self.spark_shuffle_partitions)
+
+
+def spark_env(master: str, warehouse: Path | None, partitions: int) -> dict[str, str]:
+    values = {"UPSELL_SPARK_MASTER": master, "UPSELL_SPARK_SHUFFLE_PARTITIONS": str(partitions)}
+    if warehouse is not None:
+        values["UPSELL_SPARK_WAREHOUSE"] = str(warehouse)
+    return values

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from upsell.errors import UpsellError
 from upsell.ingest.deliveries import find_deliveries
-from upsell.warehouse import table_exists
+from upsell.warehouse import q, table_exists
 
 STORAGE_VERSION = "v1.5.0"  # the oldest DuckDB that BI drivers commonly bundle
 PUBLISHED = [("marts", None), ("ml", "propensity_scores")]
@@ -156,3 +158,26 @@ def unpublished_deliveries(landing: Path, serving: Path) -> tuple[list[date], st
         f"nothing new in {landing}: every complete delivery (the latest {max(complete)}) is "
         f"loaded and published{incomplete}"
     )
+
+
+def export(
+    warehouse: duckdb.DuckDBPyConnection,
+    serving: Path,
+    tables: Iterable[tuple[str, str]],
+    read: Callable[[str, str], pa.Table],
+) -> dict[str, int]:
+    """Write the serving file from another engine's published tables (``read(schema,
+    table)``), with the deliveries of the DuckDB ``warehouse`` they were built from."""
+    local = duckdb.connect()
+    try:
+        local.execute("CREATE SCHEMA raw")
+        local.register("deliveries", warehouse.sql("SELECT * FROM raw._deliveries").arrow())
+        local.execute("CREATE TABLE raw._deliveries AS SELECT * FROM deliveries")
+        for schema, table in tables:
+            local.execute(f"CREATE SCHEMA IF NOT EXISTS {q(schema)}")
+            local.register("published", read(schema, table))
+            local.execute(f"CREATE TABLE {q(schema)}.{q(table)} AS SELECT * FROM published")
+            local.unregister("published")
+        return publish(local, serving)
+    finally:
+        local.close()

@@ -9,7 +9,7 @@
     create table if not exists {{ scores }} (
         account_id {{ dbt.type_string() }},
         snapshot_date date,
-        probability {{ dbt.type_float() }},
+        probability {{ float_type() }},
         decile {{ dbt.type_bigint() }},
         reason_1 {{ dbt.type_string() }},
         reason_2 {{ dbt.type_string() }},

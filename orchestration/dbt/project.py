@@ -17,6 +17,7 @@ from dbt.cli.main import dbtRunner
 
 from upsell.config import Settings
 from upsell.targets.dsn import LIBPQ_SETTINGS, libpq_env, salt_options
+from upsell.targets.spark_session import jvm_env
 
 DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 DBT_PROJECT = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
@@ -28,6 +29,9 @@ PROFILE_ENV = (
     "UPSELL_DUCKDB_MEMORY_LIMIT",
     "UPSELL_DBT_THREADS",
     *LIBPQ_SETTINGS,
+    "UPSELL_SPARK_MASTER",
+    "UPSELL_SPARK_WAREHOUSE",
+    "UPSELL_SPARK_SHUFFLE_PARTITIONS",
 )
 
 
@@ -93,16 +97,27 @@ def _project_files(folder: Path) -> Iterator[Path]:
         yield from [top] if top.is_file() else (p for p in top.rglob("*") if p.is_file())
 
 
-def _configured(warehouse: str | None) -> tuple[str, str, str]:
+def _configured(warehouse: str | None) -> tuple[str, str, str, dict[str, str]]:
     settings = Settings.from_env(paths=("warehouse",))
-    return warehouse or str(settings.warehouse), settings.target, settings.postgres_dsn
+    return (
+        warehouse or str(settings.warehouse),
+        settings.target,
+        settings.postgres_dsn,
+        settings.spark_env(),
+    )
 
 
 @contextmanager
-def profile_env(warehouse: str, target: str = "duckdb", dsn: str = "") -> Iterator[None]:
-    """Point dbt's profile at this installation's engine: the DuckDB file, or PostgreSQL's
-    libpq settings with the PII salt as a custom setting (``PGOPTIONS``, macro pii_salt)."""
+def profile_env(
+    warehouse: str, target: str = "duckdb", dsn: str = "", spark: dict[str, str] | None = None
+) -> Iterator[None]:
+    """Point dbt's profile at this installation's engine: the DuckDB file, PostgreSQL's
+    libpq settings with the PII salt as a custom setting (``PGOPTIONS``, macro pii_salt), or
+    Spark's UPSELL_SPARK_* settings (the salt as a session setting, from the environment)."""
     values = {"UPSELL_WAREHOUSE": warehouse, "UPSELL_TARGET": target}
+    if target == "spark":
+        values |= spark or {}
+        values |= jvm_env(values.get("UPSELL_SPARK_MASTER", ""))
     if target == "postgres":
         values |= libpq_env(dsn)
         values["PGOPTIONS"] = " ".join(

@@ -28,11 +28,12 @@ def run_dbt(
     raise_on_failure: bool = True,
     target: str = "duckdb",
     dsn: str = "",
+    spark: dict[str, str] | None = None,
 ):
-    """Run dbt in this process against ``warehouse`` (or the PostgreSQL database at ``dsn``),
-    with target and logs under ``work_dir`` (benchmarks and tests; the assets go through
-    ``DbtCli``)."""
-    with profile_env(str(warehouse), target, dsn):
+    """Run dbt in this process against ``warehouse`` (or the PostgreSQL database at ``dsn``,
+    or Spark with the ``spark`` settings), with target and logs under ``work_dir``
+    (benchmarks and tests; the assets go through ``DbtCli``)."""
+    with profile_env(str(warehouse), target, dsn, spark):
         result = dbtRunner().invoke(
             [*args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--quiet",
              "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs")]
@@ -43,9 +44,9 @@ def run_dbt(
     return result.result
 
 
-def built_table(manifest: Mapping[str, Any], event: Any) -> str | None:
-    """``"schema"."table"`` of a model dbt has just written as a table (views would
-    run their query to be counted)."""
+def built_table(manifest: Mapping[str, Any], event: Any) -> tuple[str, str] | None:
+    """(schema, table) of a model dbt has just written as a table (views would run their
+    query to be counted)."""
     if not isinstance(event, dg.Output) or "unique_id" not in event.metadata:
         return None
     node = manifest["nodes"].get(event.metadata["unique_id"].value, {})
@@ -53,7 +54,7 @@ def built_table(manifest: Mapping[str, Any], event: Any) -> str | None:
         return None
     if node["config"]["materialized"] == "view":
         return None
-    return f'"{node["schema"]}"."{node["alias"]}"'
+    return node["schema"], node["alias"]
 
 
 def prune_invocation_folders(target: Path, keep_days: float = 14) -> list[Path]:

@@ -3,6 +3,7 @@ passed in the run; a blocking failure anywhere upstream leaves the last good fil
 
 import dagster as dg
 
+from orchestration.dbt.project import manifest
 from orchestration.defs.model import SCORES_KEY
 from orchestration.defs.transform import dbt_models
 from orchestration.resources import WAREHOUSE_POOL, Installation
@@ -16,6 +17,23 @@ def publish_on_postgres(installation: Installation, warehouse) -> dict[str, int]
     with postgres.connect(installation.postgres_dsn) as con:
         postgres_publish.publish(con, installation.postgres_reader)
         return postgres_publish.export_serving(con, warehouse, installation.serving_path)
+
+
+def export_from_spark(installation: Installation, warehouse) -> dict[str, int]:
+    """dbt builds Spark's marts in schema marts itself; the file is their export."""
+    from upsell.targets.spark import export_serving
+
+    with installation.open_target(read_only=True) as target:
+        return export_serving(target, warehouse, installation.serving_path, mart_columns())
+
+
+def mart_columns() -> dict[str, list[str]]:
+    """Each mart's columns in the order its contract documents them."""
+    return {
+        node["alias"]: list(node["columns"])
+        for node in manifest()["nodes"].values()
+        if node["resource_type"] == "model" and node["fqn"][1] == "marts"
+    }
 
 
 SERVING_KEY = dg.AssetKey(["serving", "bi_duckdb"])
@@ -35,7 +53,8 @@ MART_KEYS = sorted(
     "read-only (UPSELL_SERVING): written as a new file in DuckDB 1.5's storage format, "
     "checkpointed, audited, then atomically renamed over the previous one. On PostgreSQL the "
     "built marts are first published to schema `marts` in one transaction, and the file is "
-    "their export.",
+    "their export; on Spark, the marts are tables of its metastore and the file is their "
+    "export.",
 )
 def serving_file(context: dg.AssetExecutionContext, installation: Installation):
     target = installation.serving_path
@@ -43,6 +62,8 @@ def serving_file(context: dg.AssetExecutionContext, installation: Installation):
         if installation.target == "postgres":
             counts = publish_on_postgres(installation, con)
             context.log.info(f"published {len(counts)} tables to schema marts on PostgreSQL")
+        elif installation.spark:
+            counts = export_from_spark(installation, con)
         else:
             counts = publish(con, target)
     context.log.info(f"published {len(counts)} tables to {target}")

@@ -42,11 +42,17 @@ def _scoped_test_names() -> frozenset[str]:
     pool=WAREHOUSE_POOL,
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCli, installation: Installation):
-    tables: dict[dg.AssetKey, str] = {}
+    tables: dict[dg.AssetKey, tuple[str, str]] = {}
     full_refresh = context.run.job_name == FULL_REFRESH_JOB
     scoped = _begin_scoped_tests(context, installation, full_refresh)
     passed: set[str] = set()
-    with profile_env(installation.path, installation.target, installation.postgres_dsn):
+    installation.release_target()
+    with profile_env(
+        installation.path,
+        installation.target,
+        installation.postgres_dsn,
+        installation.spark_settings,
+    ):
         try:
             # Unit tests check the SQL, not the data: they run in `make test`, not every day.
             build = ["build", "--exclude-resource-type", "unit_test"]
@@ -73,7 +79,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCli, installation: Ins
             installation.copy_to_target(con, [delivery_scoped_tests.TABLE_NAME])
     with installation.open_target(read_only=True) as target:
         for key, relation in tables.items():
-            rows = target.scalar(f"SELECT count(*) FROM {relation}")
+            rows = target.scalar(f"SELECT count(*) FROM {target.table(*relation)}")
             yield dg.AssetObservation(asset_key=key, metadata={"dagster/row_count": rows})
 
 

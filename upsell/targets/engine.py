@@ -144,9 +144,22 @@ def as_plain_types(table: pa.Table) -> pa.Table:
 
 @contextmanager
 def open_target(
-    kind: str, warehouse: Path, dsn: str, memory_limit: str, read_only: bool = False
-) -> Iterator[DuckDBTarget | PostgresTarget]:
-    """The target of ``kind``: the DuckDB warehouse file, or the PostgreSQL database at ``dsn``."""
+    kind: str,
+    warehouse: Path,
+    dsn: str,
+    memory_limit: str,
+    read_only: bool = False,
+    spark: dict[str, str] | None = None,
+) -> Iterator:
+    """The target of ``kind``: the DuckDB warehouse file, the PostgreSQL database at ``dsn``,
+    or the Spark metastore of the ``spark`` settings (this process's session, kept between
+    targets until ``spark_session.release``)."""
+    if kind == "spark":
+        from upsell.targets.spark import SparkTarget
+        from upsell.targets.spark_session import session
+
+        yield SparkTarget(session(spark))
+        return
     if kind == "postgres":
         from upsell.targets import postgres
 

@@ -17,7 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from upsell.errors import UpsellError
-from upsell.serving import publish as publish_file
+from upsell.serving import export
 from upsell.targets.engine import BUILD_SCHEMAS, is_numeric_text, literal, numeric_text
 from upsell.targets.postgres import columns_of, rows
 from upsell.warehouse import q
@@ -129,21 +129,8 @@ def with_decimals(table: pa.Table) -> pa.Table:
 
 
 def export_serving(con, warehouse: duckdb.DuckDBPyConnection, serving: Path) -> dict[str, int]:
-    """Write the DuckDB serving file from the published tables of PostgreSQL ``con``, with the
-    deliveries of the DuckDB ``warehouse`` they were built from."""
-    local = duckdb.connect()
-    try:
-        local.execute("CREATE SCHEMA raw")
-        local.register("deliveries", warehouse.sql("SELECT * FROM raw._deliveries").arrow())
-        local.execute("CREATE TABLE raw._deliveries AS SELECT * FROM deliveries")
-        with con.cursor() as cur:
-            tables = [("marts", t) for t in sorted(columns_of(cur, "marts"))] + [SCORES]
-        con.rollback()
-        for schema, table in tables:
-            local.execute(f"CREATE SCHEMA IF NOT EXISTS {q(schema)}")
-            local.register("published", read_published(con, schema, table))
-            local.execute(f"CREATE TABLE {q(schema)}.{q(table)} AS SELECT * FROM published")
-            local.unregister("published")
-        return publish_file(local, serving)
-    finally:
-        local.close()
+    """Write the DuckDB serving file from the published tables of PostgreSQL ``con``."""
+    with con.cursor() as cur:
+        tables = [("marts", t) for t in sorted(columns_of(cur, "marts"))] + [SCORES]
+    con.rollback()
+    return export(warehouse, serving, tables, lambda s, t: read_published(con, s, t))
