@@ -39,6 +39,31 @@ def truth_landing(tmp_path_factory) -> tuple[Path, Path, dict]:
 
 
 @pytest.fixture(scope="session")
+def duckdb_reference(small_landing, tmp_path_factory) -> Path:
+    """The DuckDB runs every engine's marts are compared with (tests/engine_runs.py): one for
+    all workers of the session."""
+    from tests.engine_runs import duckdb_reference
+    from tests.once import shared
+
+    built = shared(tmp_path_factory, "duckdb-reference",
+                   lambda root: duckdb_reference(small_landing[0], root))  # fmt: skip
+    return Path(built["runs"])
+
+
+# The longest files, each several minutes on one worker (`make test` hands out whole files):
+# handed out first, so that neither is left running alone at the end.
+LONGEST_FIRST = ("test_spark_same_marts.py", "test_engines_same_marts.py")
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item) -> int:
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)
+
+
+@pytest.fixture(scope="session")
 def pg_server():
     """A PostgreSQL server of this test session (tests/postgres_server.py)."""
     from tests.postgres_server import start

@@ -42,6 +42,15 @@ def full_then_daily(landing: Path, root: Path, engines: dict[str, dict[str, str]
         upsell_run(root / name, landing, **env)
 
 
+def duckdb_reference(small_landing: Path, root: Path) -> dict:
+    """The DuckDB runs (full, then daily) of the small landing zone in ``root``, which every
+    engine is compared with; built once per test session (``tests.once``)."""
+    landing = root / "landing"
+    shutil.copytree(small_landing, landing)
+    full_then_daily(landing, root, {"duckdb": {}})
+    return {"runs": str(root / "duckdb")}
+
+
 def published(serving: Path) -> dict:
     """Every table of a serving file but its metadata, without the run stamps."""
     con = duckdb.connect(str(serving), read_only=True)

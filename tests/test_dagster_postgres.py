@@ -6,11 +6,9 @@ import re
 from pathlib import Path
 
 import dagster as dg
-import pytest
 
 from tests.postgres_server import SUPERUSER
 
-pytestmark = pytest.mark.xdist_group("postgres")
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 

@@ -16,7 +16,6 @@ from upsell.targets.dsn import libpq_env, salt_options
 from upsell.targets.engine import BUILD_SCHEMAS, PostgresTarget, as_plain_types
 from upsell.targets.raw_copy import tables_to_copy
 
-pytestmark = pytest.mark.xdist_group("postgres")
 _names = (f"upsell_t{n}" for n in itertools.count())
 
 

@@ -239,6 +239,11 @@ class Settings:
         spark_warehouse = None
         if target == "spark":
             _extra_installed(target)
+            if any(c in env.get("UPSELL_PII_SALT", "") for c in "'\\"):
+                raise UpsellError(
+                    "UPSELL_PII_SALT may not contain a quote or a backslash on Spark: its SQL "
+                    "parser puts the value into the statement"
+                )
             name = "UPSELL_SPARK_WAREHOUSE"
             spark_warehouse = inside(safe_path(get(name), name), roots, name)
 

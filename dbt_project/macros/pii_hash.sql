@@ -16,14 +16,16 @@
     coalesce(getvariable('pii_salt'), '')
 {%- endmacro %}
 
-{#- Spark: the session setting spark.upsell.pii_salt (profiles.yml), which Spark's parser
-    substitutes for the reference when it reads the statement: dbt compiles only the reference.
-    Spark SQL has no function that reads a setting. -#}
+{#- Spark: the driver's environment variable, which Spark's parser substitutes for the
+    reference when it reads the statement (dbt compiles only the reference; Spark SQL has no
+    function that reads a setting). Not a session setting: those are passed to the JVM on its
+    command line, which any user of the machine can list. An unset variable is left as the
+    reference itself, which the nullif turns into the empty salt, as on the other engines. -#}
 {% macro spark__pii_salt() -%}
-    '${spark.upsell.pii_salt}'
+    coalesce(nullif('${env:UPSELL_PII_SALT}', '$' || '{env:UPSELL_PII_SALT}'), '')
 {%- endmacro %}
 
-{#- PostgreSQL: a custom setting, e.g. `options: "-c upsell.pii_salt=..."` in the profile. -#}
+{#- PostgreSQL: a custom setting, which the orchestration passes in libpq's PGOPTIONS. -#}
 {% macro default__pii_salt() -%}
     coalesce(current_setting('upsell.pii_salt', true), '')
 {%- endmacro %}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
-import json
 import os
 import shutil
 import signal
@@ -15,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.once import shared
 from tests.reliability.state import DBT_SECRET, SALT, content, deliver, generated, run
 from upsell.config import folder_env
 
@@ -53,22 +52,6 @@ def copy_state(source: Path, target: Path) -> Path:
     """A copy of a pipeline folder (landing zone, warehouse, models, serving file)."""
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("generated", "truth"))
     return target
-
-
-def shared(tmp_path_factory, name: str, build) -> dict:
-    """``build(folder)`` once per test session, even across xdist workers (a file lock and
-    its JSON result in the session's common temp folder)."""
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent  # shared by the workers of this session only
-    root, done = base / name, base / f"{name}.json"
-    with (base / f"{name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not done.exists():
-            shutil.rmtree(root, ignore_errors=True)
-            root.mkdir()
-            done.write_text(json.dumps(build(root)))
-    return json.loads(done.read_text())
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,6 @@ from tests.reliability.state import content, deliver
 from upsell.ingest.loader import load_landing_zone
 from upsell.warehouse import connect
 
-pytestmark = pytest.mark.xdist_group("reliability_pipeline")
 ROOT = Path(__file__).resolve().parents[2]
 LOAD_STAMPS = {"_loaded_at", "_run_id", "loaded_at", "run_id"}
 

@@ -14,8 +14,6 @@ from tests.reliability.conftest import copy_state
 from tests.reliability.state import content, run
 from upsell.sample_data.inject import inject
 
-pytestmark = pytest.mark.xdist_group("reliability_pipeline")
-
 
 def test_three_runs_on_the_same_deliveries_give_identical_marts(clean_run):
     assert clean_run["success"] == [True, True, True]

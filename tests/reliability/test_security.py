@@ -21,8 +21,6 @@ from upsell.ingest.loader import load_landing_zone
 from upsell.quality.gx_suites import validate_table
 from upsell.warehouse import connect
 
-pytestmark = pytest.mark.xdist_group("reliability_pipeline")
-
 
 def _pii(clean_run) -> list[str]:
     first = clean_run["deliveries"][0]

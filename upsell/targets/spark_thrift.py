@@ -27,7 +27,6 @@ def command(settings: dict[str, str], port: int, host: str = "127.0.0.1") -> lis
 
     submit = Path(pyspark.__file__).parent / "bin" / "spark-submit"
     conf = {**spark_conf({**os.environ, **settings}), **PYTHON_SIDE}
-    conf.pop("spark.upsell.pii_salt", None)  # readers never hash: the salt stays out
     return [
         str(submit),
         "--class", SERVER,
