@@ -70,12 +70,8 @@ class Installation(dg.ConfigurableResource):
     @property
     def spark_settings(self) -> dict[str, str]:
         """UPSELL_SPARK_* as dbt's profile and the Python side's session read them."""
-        warehouse = self.spark_warehouse_path if self.spark else None
+        warehouse = safe_path(self.spark_warehouse, "Spark warehouse") if self.spark else None
         return spark_env(self.spark_master, warehouse, self.spark_shuffle_partitions)
-
-    @property
-    def spark_warehouse_path(self) -> Path:
-        return safe_path(self.spark_warehouse, "Spark warehouse")
 
     @property
     def spark(self) -> bool:
@@ -102,26 +98,19 @@ class Installation(dg.ConfigurableResource):
             spark_session.release()
 
     def copy_to_target(self, con, tables: list[str], report=None) -> dict[str, int]:
-        """Copy raw tables of the DuckDB warehouse ``con`` to the target in one transaction:
+        """Copy raw tables of the DuckDB warehouse ``con`` to the target, whole or not at all:
         ``tables``, and with a load ``report`` what its deliveries touched (or everything,
         when the target is behind; ``upsell.targets.raw_copy``). Nothing to do when the
         target is the warehouse file itself."""
         if self.target == "duckdb":
             return {}
-        from upsell.targets import postgres, raw_copy
+        from upsell.targets import raw_copy
 
-        if self.spark:
-            with self.open_target() as target:
-                if report is not None:
-                    tables = [*tables, *raw_copy.plan(con, target.delivered(), report)]
-                raw = [("raw", t) for t in sorted(set(tables))]
-                return target.copy_tables(con, self.spark_warehouse_path, raw) if raw else {}
-        with postgres.connect(self.postgres_dsn) as target:
+        with self.open_target() as target:
             if report is not None:
-                tables = [*tables, *raw_copy.plan(con, postgres.delivered(target), report)]
-            if not tables:
-                return {}
-            return postgres.copy_tables(con, target, [("raw", t) for t in sorted(set(tables))])
+                tables = [*tables, *raw_copy.plan(con, target.delivered(), report)]
+            raw = [("raw", t) for t in sorted(set(tables))]
+            return target.copy_tables(con, raw) if raw else {}
 
     @contextmanager
     def connect(self, read_only: bool = False):

@@ -1,5 +1,5 @@
 """Running `upsell run` on an engine and reading back what it published, for the tests that
-compare engines cell by cell."""
+compare engines cell by cell; and a small raw layer for the engines' copy tests."""
 
 from __future__ import annotations
 
@@ -88,3 +88,15 @@ def files_holding(folder: Path, *secrets: str) -> list[str]:
             content = path.read_bytes()
             found += [f"{path}: {s[:4]}…" for s in secrets if s.encode() in content]
     return found
+
+
+def raw_sample() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB warehouse with one raw table of every type the raw layer uses."""
+    source = duckdb.connect()
+    source.execute("CREATE SCHEMA raw")
+    source.execute(
+        "CREATE TABLE raw.t AS SELECT range AS id, (range / 3)::DECIMAL(18, 4) AS amount, "
+        "'2026-01-01'::DATE + range::INT AS day, range % 2 = 0 AS even, 'x' || range AS name, "
+        "NULL::DOUBLE AS nothing, TIMESTAMP '2026-01-01 23:30:00' AS at FROM range(1000)"
+    )
+    return source

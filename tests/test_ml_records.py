@@ -24,7 +24,7 @@ MACRO = Path(__file__).resolve().parents[1] / "dbt_project" / "macros" / "ensure
 # What the dbt type macros give on DuckDB.
 DBT_TYPES = {
     "{{ dbt.type_string() }}": "VARCHAR",
-    "{{ dbt.type_float() }}": "DOUBLE",
+    "{{ float_type() }}": "DOUBLE",
     "{{ dbt.type_bigint() }}": "BIGINT",
     "{{ dbt.type_timestamp() }}": "TIMESTAMP",
     "date": "DATE",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
-import duckdb
 import pyarrow as pa
 import pytest
 
+from tests.engine_runs import raw_sample
 from upsell.config import Settings
 from upsell.errors import UpsellError
 from upsell.targets import postgres, postgres_publish
@@ -125,19 +125,8 @@ def _execute(con, *statements: str) -> None:
     con.commit()
 
 
-def _warehouse() -> duckdb.DuckDBPyConnection:
-    source = duckdb.connect()
-    source.execute("CREATE SCHEMA raw")
-    source.execute(
-        "CREATE TABLE raw.t AS SELECT range AS id, (range / 3)::DECIMAL(18, 4) AS amount, "
-        "'2026-01-01'::DATE + range::INT AS day, range % 2 = 0 AS even, 'x' || range AS name, "
-        "NULL::DOUBLE AS nothing, TIMESTAMP '2026-01-01 23:30:00' AS at FROM range(1000)"
-    )
-    return source
-
-
 def test_raw_tables_reach_postgres_whole_with_their_types(database):
-    source = _warehouse()
+    source = raw_sample()
     with postgres.connect(database) as con:
         assert postgres.copy_tables(source, con, [("raw", "t")]) == {"raw.t": 1000}
         kinds = _columns(con, "raw", "t")
@@ -150,7 +139,7 @@ def test_raw_tables_reach_postgres_whole_with_their_types(database):
 
 
 def test_a_copy_that_fails_leaves_the_target_as_it_was(database):
-    source = _warehouse()
+    source = raw_sample()
     with postgres.connect(database) as con:
         postgres.copy_tables(source, con, [("raw", "t")])
         source.execute("DELETE FROM raw.t WHERE id < 500")
@@ -264,7 +253,7 @@ def test_scores_are_replaced_in_one_transaction(database):
 
 
 def test_a_table_copied_again_keeps_the_views_on_it_unless_its_columns_changed(database):
-    source = _warehouse()
+    source = raw_sample()
     with postgres.connect(database) as con:
         postgres.copy_tables(source, con, [("raw", "t")])
         _execute(con, "CREATE SCHEMA staging", "CREATE VIEW staging.v AS SELECT id FROM raw.t")

@@ -11,6 +11,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
+from tests.engine_runs import raw_sample
 from upsell.config import Settings
 from upsell.errors import UpsellError
 from upsell.targets import spark_session
@@ -29,18 +30,12 @@ def warehouse(tmp_path_factory) -> Path:
 def target(warehouse):
     settings = {"UPSELL_SPARK_WAREHOUSE": str(warehouse), "UPSELL_SPARK_MASTER": "local[1]",
                 "UPSELL_SPARK_SHUFFLE_PARTITIONS": "1"}  # fmt: skip
-    yield SparkTarget(spark_session.session(settings))
+    yield SparkTarget(spark_session.session(settings), warehouse)
     spark_session.release()
 
 
 def _warehouse() -> duckdb.DuckDBPyConnection:
-    source = duckdb.connect()
-    source.execute("CREATE SCHEMA raw")
-    source.execute(
-        "CREATE TABLE raw.t AS SELECT range AS id, (range / 3)::DECIMAL(18, 4) AS amount, "
-        "'2026-01-01'::DATE + range::INT AS day, range % 2 = 0 AS even, 'x' || range AS name, "
-        "NULL::DOUBLE AS nothing, TIMESTAMP '2026-01-01 23:30:00' AS at FROM range(1000)"
-    )
+    source = raw_sample()
     source.execute(
         "CREATE TABLE raw._deliveries AS SELECT DATE '2026-10-31' AS delivery_date, "
         "'abc' AS fingerprint"
@@ -54,7 +49,7 @@ def _folders(warehouse: Path, table: str) -> list[Path]:
 
 def test_raw_tables_reach_spark_whole_with_their_types(target, warehouse):
     source = _warehouse()
-    copied = target.copy_tables(source, warehouse, [("raw", "t"), ("raw", "_deliveries")])
+    copied = target.copy_tables(source, [("raw", "t"), ("raw", "_deliveries")])
     assert copied == {"raw.t": 1000, "raw._deliveries": 1}
     kinds = [(f.name, f.dataType.simpleString()) for f in target.spark.table("raw.t").schema]
     assert kinds == [("id", "bigint"), ("amount", "decimal(18,4)"), ("day", "date"),
@@ -70,7 +65,7 @@ def test_a_copy_moves_the_location_and_keeps_one_folder_before(target, warehouse
     source = _warehouse()
     for keep in (900, 800, 700):
         source.execute(f"DELETE FROM raw.t WHERE id >= {keep}")
-        target.copy_tables(source, warehouse, [("raw", "t")])
+        target.copy_tables(source, [("raw", "t")])
         assert target.scalar("SELECT count(*) FROM raw.t") == keep
     assert len(_folders(warehouse, "t")) == 2
 
@@ -78,17 +73,17 @@ def test_a_copy_moves_the_location_and_keeps_one_folder_before(target, warehouse
 def test_a_table_whose_columns_changed_is_made_anew(target, warehouse):
     source = _warehouse()
     source.execute("ALTER TABLE raw.t ADD COLUMN plan VARCHAR DEFAULT 'pro'")
-    target.copy_tables(source, warehouse, [("raw", "t")])
+    target.copy_tables(source, [("raw", "t")])
     assert target.read_arrow("SELECT DISTINCT plan FROM raw.t").column(0).to_pylist() == ["pro"]
 
 
 def test_a_copy_that_fails_leaves_every_table_as_it_was(target, warehouse):
     source = _warehouse()
-    target.copy_tables(source, warehouse, [("raw", "t")])
+    target.copy_tables(source, [("raw", "t")])
     before = _folders(warehouse, "t")
     source.execute("DELETE FROM raw.t WHERE id < 500")
     with pytest.raises(duckdb.CatalogException, match="missing"):
-        target.copy_tables(source, warehouse, [("raw", "t"), ("raw", "missing")])
+        target.copy_tables(source, [("raw", "t"), ("raw", "missing")])
     assert target.scalar("SELECT count(*) FROM raw.t") == 1000
     assert _folders(warehouse, "t") == before  # the new file went with the failed copy
 

@@ -20,7 +20,21 @@ from upsell.targets.dsn import LIBPQ_SETTINGS, libpq_env, salt_options
 from upsell.targets.spark_session import jvm_env
 
 DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
-DBT_PROJECT = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
+
+
+def target_path(target: str) -> Path:
+    """dbt's artifacts folder for an engine (UPSELL_TARGET), relative to the project: DuckDB's
+    is ``target``, another engine's a folder of its own inside it. A manifest is parsed for one
+    engine, so two installations on different engines that share this project (the engine
+    tests run them at once) would otherwise parse over each other's manifest."""
+    return Path("target") if target == "duckdb" else Path("target", target)
+
+
+DBT_PROJECT = DbtProject(
+    project_dir=DBT_DIR,
+    profiles_dir=DBT_DIR,
+    target_path=target_path(os.environ.get("UPSELL_TARGET", "duckdb")),
+)
 OUTPUTS = {"target", "logs"}  # folders dbt writes: not sources of the manifest
 # what profiles.yml reads (PGPASSWORD too, left out here: a parse does not depend on it)
 PROFILE_ENV = (
@@ -114,7 +128,12 @@ def profile_env(
     """Point dbt's profile at this installation's engine: the DuckDB file, PostgreSQL's
     libpq settings with the PII salt as a custom setting (``PGOPTIONS``, macro pii_salt), or
     Spark's UPSELL_SPARK_* settings (the salt as a session setting, from the environment)."""
-    values = {"UPSELL_WAREHOUSE": warehouse, "UPSELL_TARGET": target}
+    values = {
+        "UPSELL_WAREHOUSE": warehouse,
+        "UPSELL_TARGET": target,
+        # read by dbt and by dagster-dbt for each invocation's folder
+        "DBT_TARGET_PATH": str(target_path(target)),
+    }
     if target == "spark":
         values |= spark or {}
         values |= jvm_env(values.get("UPSELL_SPARK_MASTER", ""))

@@ -71,7 +71,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCli, installation: Ins
                     tables[context.asset_key_for_output(event.output_name)] = relation
         finally:
             release_connections()
-            prune_invocation_folders(DBT_DIR / "target")
+            prune_invocation_folders(DBT_DIR / DBT_PROJECT.target_path)
     # The stream raises when dbt fails, so this is a run whose tests all passed.
     if scoped and scoped <= passed:
         with installation.connect() as con:

@@ -1,9 +1,10 @@
 """The engine dbt builds in (UPSELL_TARGET): how the model's assets read the tables dbt built,
 write the scores back, and how the built marts are published to BI tools.
 
-DuckDB is the embedded default; PostgreSQL is a server that BI tools read directly. Either
-way the landing zone is loaded and checked in the DuckDB warehouse file first (quarantine,
-reconciliation, all or nothing per delivery), and what was loaded is copied to the target.
+DuckDB is the embedded default; PostgreSQL is a server that BI tools read directly; Spark
+(``upsell.targets.spark``) is for data beyond one machine. Whatever the engine, the landing
+zone is loaded and checked in the DuckDB warehouse file first (quarantine, reconciliation, all
+or nothing per delivery), and what was loaded is copied to the target.
 """
 
 from __future__ import annotations
@@ -97,6 +98,17 @@ class PostgresTarget:
     def sample(self, column: str, per_10k: int) -> str:
         return f"('x' || substr(md5({column}), 1, 7))::bit(28)::int % 10000 < {per_10k}"
 
+    def delivered(self) -> dict | None:
+        from upsell.targets import postgres
+
+        return postgres.delivered(self.con)
+
+    def copy_tables(self, source: duckdb.DuckDBPyConnection, tables) -> dict[str, int]:
+        """The raw ``tables`` of the DuckDB ``source``, in one transaction."""
+        from upsell.targets import postgres
+
+        return postgres.copy_tables(source, self.con, tables)
+
     def replace_rows(self, schema: str, name: str, data: pa.Table, create_sql: str) -> None:
         del create_sql  # the table exists: dbt's on-run-start hook creates it
         with self.con.cursor() as cur:
@@ -158,7 +170,8 @@ def open_target(
         from upsell.targets.spark import SparkTarget
         from upsell.targets.spark_session import session
 
-        yield SparkTarget(session(spark))
+        spark = spark or {}
+        yield SparkTarget(session(spark), Path(spark["UPSELL_SPARK_WAREHOUSE"]))
         return
     if kind == "postgres":
         from upsell.targets import postgres

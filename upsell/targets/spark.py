@@ -25,7 +25,6 @@ import pyarrow.compute as pc
 
 from upsell.serving import export
 from upsell.targets.engine import as_plain_types
-from upsell.targets.spark_session import session
 from upsell.warehouse import frame_from_arrow, q
 
 RAW_FILES = "landed"  # the raw tables' Parquet folders, beside the metastore's own tables
@@ -57,8 +56,9 @@ class SparkTarget:
 
     kind = "spark"
 
-    def __init__(self, spark=None):
-        self.spark = spark or session()
+    def __init__(self, spark, warehouse: Path):
+        self.spark = spark
+        self.warehouse = warehouse  # UPSELL_SPARK_WAREHOUSE: where the raw copy's files go
 
     def table(self, schema: str, name: str) -> str:
         return f"{bq(schema)}.{bq(name)}"
@@ -103,7 +103,7 @@ class SparkTarget:
         return {row[0]: row[1] for row in rows}
 
     def copy_tables(
-        self, source: duckdb.DuckDBPyConnection, warehouse: Path, tables: Iterable[tuple[str, str]]
+        self, source: duckdb.DuckDBPyConnection, tables: Iterable[tuple[str, str]]
     ) -> dict[str, int]:
         """Make each ``(schema, table)`` hold what the DuckDB table of the same name holds:
         every table's Parquet file first, then the locations (the record of deliveries last).
@@ -113,7 +113,7 @@ class SparkTarget:
         written, copied = [], {}
         try:
             for schema, table in tables:
-                folder = warehouse / RAW_FILES / schema / table / version
+                folder = self.warehouse / RAW_FILES / schema / table / version
                 folder.mkdir(parents=True)
                 written.append(folder)
                 # COPY answers with the rows it wrote (fetched to the end: DuckDB refuses
