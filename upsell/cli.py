@@ -8,8 +8,10 @@ import sys
 import traceback
 from datetime import UTC, date, datetime, timedelta
 
-from upsell.config import PATHS, Settings, safe_path
+from upsell.config import OPTIONAL_PATHS, PATHS, Settings, safe_path
 from upsell.errors import UpsellError
+
+ALL_PATHS = (*PATHS, *OPTIONAL_PATHS)
 
 
 def _date(text: str) -> date:
@@ -54,6 +56,21 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from orchestration.pipeline import run_daily  # loads the definitions: seconds
 
     return run_daily(settings, verbose=args.verbose)
+
+
+def _extract(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
+    from upsell.connectors import extract
+
+    done = extract(args.source, os.environ, settings, full=args.full)
+    where = f"delivery {done.delivery}" if done.delivery else "no delivery (nothing changed)"
+    counts = ", ".join(f"{n:,} {t}" for t, n in done.rows.items()) or "no rows"
+    resumed = " (resumed)" if done.resumed else ""
+    print(f"{args.source}: {done.mode} extraction{resumed}: {counts}; {where}")
+    for why in done.left_out:
+        print(f"  left out: {why}")
+    return 0
 
 
 def _train(args: argparse.Namespace, settings: Settings) -> int:
@@ -168,7 +185,22 @@ def build_parser() -> argparse.ArgumentParser:
         "time, a full run that also trains the first model). With nothing new since the last "
         "publication, it says so and does nothing.",
     )
-    run.set_defaults(handler=_run, paths=lambda args: tuple(PATHS))
+    run.set_defaults(handler=_run, paths=lambda args: ALL_PATHS)
+    from upsell.connectors import SOURCES
+
+    ext = sub.add_parser(
+        "extract",
+        help="pull a source system's changes into one new landing-zone delivery",
+        description="Extract what SOURCE created or changed since its previous extraction (the "
+        "first time: everything) and write it as one dated delivery in the landing zone, "
+        "_SUCCESS last. A failed extraction writes nothing, keeps the cursor, and is resumed "
+        "by the next one. docs/connectors.md says what each source needs.",
+    )
+    ext.add_argument("source", choices=sorted(SOURCES), help="the source system")
+    ext.add_argument(
+        "--full", action="store_true", help="extract everything again, not only the changes"
+    )
+    ext.set_defaults(handler=_extract, paths=lambda args: ("landing_dir", *OPTIONAL_PATHS))
     train = sub.add_parser(
         "train",
         parents=[jobs],
@@ -176,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the retrain job: train a challenger on the current features, promote "
         "it only by the promotion rule, rescore every paying account and publish.",
     )
-    train.set_defaults(handler=_train, paths=lambda args: tuple(PATHS))
+    train.set_defaults(handler=_train, paths=lambda args: ALL_PATHS)
     ui = sub.add_parser(
         "ui",
         help="the Dagster UI: every asset, check, job, schedule and sensor, and past runs",
@@ -185,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ui.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     ui.add_argument("--port", type=int, default=3000, help="port (3000)")
-    ui.set_defaults(handler=_ui, paths=lambda args: tuple(PATHS))
+    ui.set_defaults(handler=_ui, paths=lambda args: ALL_PATHS)
     return parser
 
 
