@@ -150,11 +150,15 @@ def test_a_hard_failure_is_resumed_after_the_last_page_fetched(fake, tmp_path):
 
 
 def test_a_gap_longer_than_stripes_events_needs_a_full_extraction(fake, tmp_path):
-    run(fake, tmp_path)
+    first = run(fake, tmp_path)
     later = stripe_world.FIRST.replace(month=12)
     with pytest.raises(UpsellError, match=r"keeps 30 days of events: run `upsell extract stripe"):
         run(fake, tmp_path, now=later)
-    assert run(fake, tmp_path, now=later, full=True).mode == "full"
+    again = run(fake, tmp_path, now=later, full=True)
+    assert again.mode == "full" and again.delivery.name == "2026-12-20"
+    ids = [sorted(r["event_id"] for r in rows(d, "sub_subscription_events")) for d in
+           (first.delivery, again.delivery)]  # fmt: skip
+    assert ids[0] == ids[1]  # the same changes, the same event ids: nothing counted twice
 
 
 def test_settings_refuse_clear_text_to_other_hosts_and_never_show_the_key():

@@ -9,11 +9,13 @@ delivery and the cursor where it was; the next run resumes from the last checkpo
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -76,6 +78,20 @@ class State:
     def __init__(self, root: Path, source: str):
         self.folder = root / source
         self.run = self.folder / "run"
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """One extraction of a source at a time: two would stage into the same run."""
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with (self.folder / "lock").open("w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise UpsellError(
+                    f"another {self.folder.name} extraction is running (it holds "
+                    f"{self.folder / 'lock'})"
+                ) from None
+            yield
 
     def committed(self) -> dict:
         return _read_json(self.folder / "state.json", {})

@@ -81,10 +81,16 @@ def extract(
     env, landing: Path, state_root: Path, fallback_currency: str, now=None, full=False
 ) -> Extraction:
     settings = StripeSettings.from_env(env)
-    now = now or datetime.now(UTC)
     state = State(state_root, SOURCE)
+    with state.locked():
+        return _extract(settings, state, landing, fallback_currency, now or datetime.now(UTC), full)
+
+
+def _extract(settings, state: State, landing: Path, fallback_currency: str, now, full: bool):
     committed = state.committed()
     plan = state.checkpoint()
+    if plan is not None and full and plan["mode"] != "full" and not plan.get("delivered"):
+        plan = None  # a failed run of changes, given up for a full extraction
     resumed = plan is not None
     if plan is None:
         plan = state.start(_plan(committed, now, full))
@@ -172,9 +178,12 @@ def _complete(api, key: Secret, obj: dict) -> dict:
 def _map(state: State, plan: dict, committed: dict, fallback_currency: str):
     """Contract rows of the staged objects, the objects left out, and the state to keep."""
     accounts = dict(committed.get("accounts", {}))
-    items = {k: dict(v) for k, v in committed.get("items", {}).items()}
+    # A full extraction rebuilds every history from scratch (its event ids are those
+    # delivered before for the same changes); one of changes goes on from the last state.
+    full = plan["mode"] == "full"
+    items = {} if full else {k: dict(v) for k, v in committed.get("items", {}).items()}
     trials = dict(committed.get("trial_ends", {}))
-    if plan["mode"] == "full":
+    if full:
         at = plan["until"]
         snapshot = {o["id"]: (o.get("created", 0), o) for r in FULL for o in state.staged(r)}
         objects = [(at if o["object"] == "subscription" else t, o) for t, o in snapshot.values()]
