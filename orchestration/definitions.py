@@ -13,11 +13,11 @@ from orchestration.defs.raw_checks import fx_coverage, latest_delivery_is_fresh,
 from orchestration.defs.serving import serving_file
 from orchestration.defs.transform import dbt_models
 from orchestration.resources import Installation
-from upsell.config import OPTIONAL_PATHS, PATHS, Settings
+from upsell.config import Settings
 
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
-    settings = settings or Settings.from_env(paths=(*PATHS, *OPTIONAL_PATHS))
+    settings = settings or Settings.from_env()
     return dg.Definitions(
         assets=[
             *CONNECTOR_ASSETS,

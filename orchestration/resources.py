@@ -34,9 +34,6 @@ class Installation(dg.ConfigurableResource):
     spark_master: str = DEFAULTS["UPSELL_SPARK_MASTER"]
     spark_warehouse: str = ""  # Spark's tables and metastore; set when the target is Spark
     spark_shuffle_partitions: int = int(DEFAULTS["UPSELL_SPARK_SHUFFLE_PARTITIONS"])
-    # The connectors' cursors and resumable runs (their secrets stay in the environment:
-    # a resource's configuration is shown in the UI)
-    connector_state_dir: str = DEFAULTS["UPSELL_CONNECTOR_STATE_DIR"]
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Installation:
@@ -54,18 +51,11 @@ class Installation(dg.ConfigurableResource):
             spark_master=settings.spark_master,
             spark_warehouse=str(settings.spark_warehouse or ""),
             spark_shuffle_partitions=settings.spark_shuffle_partitions,
-            connector_state_dir=str(
-                settings.connector_state_dir or DEFAULTS["UPSELL_CONNECTOR_STATE_DIR"]
-            ),
         )
 
     @property
     def landing(self) -> Path:
         return safe_path(self.landing_dir, "landing directory")
-
-    @property
-    def connector_state(self) -> Path:
-        return safe_path(self.connector_state_dir, "connector state directory")
 
     @property
     def serving_path(self) -> Path:

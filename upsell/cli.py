@@ -11,8 +11,6 @@ from datetime import UTC, date, datetime, timedelta
 from upsell.config import OPTIONAL_PATHS, PATHS, Settings, safe_path
 from upsell.errors import UpsellError
 
-ALL_PATHS = (*PATHS, *OPTIONAL_PATHS)
-
 
 def _date(text: str) -> date:
     try:
@@ -185,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
         "time, a full run that also trains the first model). With nothing new since the last "
         "publication, it says so and does nothing.",
     )
-    run.set_defaults(handler=_run, paths=lambda args: ALL_PATHS)
+    run.set_defaults(handler=_run, paths=lambda args: tuple(PATHS))
     from upsell.connectors import SOURCES
 
     ext = sub.add_parser(
@@ -208,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the retrain job: train a challenger on the current features, promote "
         "it only by the promotion rule, rescore every paying account and publish.",
     )
-    train.set_defaults(handler=_train, paths=lambda args: ALL_PATHS)
+    train.set_defaults(handler=_train, paths=lambda args: tuple(PATHS))
     ui = sub.add_parser(
         "ui",
         help="the Dagster UI: every asset, check, job, schedule and sensor, and past runs",
@@ -217,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ui.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     ui.add_argument("--port", type=int, default=3000, help="port (3000)")
-    ui.set_defaults(handler=_ui, paths=lambda args: ALL_PATHS)
+    ui.set_defaults(handler=_ui, paths=lambda args: tuple(PATHS))
     return parser
 
 

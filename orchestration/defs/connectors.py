@@ -6,7 +6,7 @@ import os
 import dagster as dg
 
 from orchestration.resources import Installation
-from upsell.config import Settings
+from upsell.config import OPTIONAL_PATHS, Settings
 from upsell.connectors import SOURCES, configured, source_module
 from upsell.errors import UpsellError
 
@@ -38,11 +38,11 @@ def _connector_asset(source: str) -> dg.AssetsDefinition:
     )
     def _extract(context: dg.AssetExecutionContext, installation: Installation):
         try:
+            # the state folder is the extraction's own: read and checked (allowed roots) here,
+            # so that the other jobs never depend on it
+            state = Settings.from_env(paths=tuple(OPTIONAL_PATHS)).connector_state_dir
             done = source_module(source).extract(
-                os.environ,
-                installation.landing,
-                installation.connector_state,
-                installation.reporting_currency,
+                os.environ, installation.landing, state, installation.reporting_currency
             )
         except UpsellError as exc:
             raise dg.Failure(description=f"{source}: {exc}") from None
