@@ -16,6 +16,7 @@ from tests import stripe_fake
 from tests.engine_runs import files_holding
 from tests.fakes import stripe_world
 from tests.stripe_fake import KEY, env_of, run
+from upsell.config import Settings
 from upsell.connectors import stripe_api
 from upsell.connectors.stripe import StripeSettings
 from upsell.contract import SUCCESS_MARKER
@@ -169,6 +170,20 @@ def test_settings_refuse_clear_text_to_other_hosts_and_never_show_the_key():
         StripeSettings.from_env(bad)
     settings = StripeSettings.from_env({"UPSELL_STRIPE_API_KEY": KEY})
     assert settings.base_url == "https://api.stripe.com" and KEY not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    "name, value, says",
+    [
+        ("UPSELL_STRIPE_APIKEY", KEY, "did you mean UPSELL_STRIPE_API_KEY"),
+        ("UPSELL_CONNECTORS_CRON", "hourly", "not a cron expression"),
+        ("UPSELL_CONNECTOR_STATE_DIR", "/etc/upsell", "is outside the allowed roots"),
+    ],
+)
+def test_the_connector_settings_are_checked_at_start_up(name, value, says):
+    with pytest.raises(UpsellError, match=says) as raised:
+        Settings.from_env({name: value}, paths=("connector_state_dir",))
+    assert KEY not in str(raised.value)
 
 
 def test_the_command_says_a_refused_key_in_one_line_and_exits_2(fake, tmp_path):
