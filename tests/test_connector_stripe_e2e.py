@@ -49,7 +49,7 @@ def test_the_marts_hold_the_mrr_worked_out_by_hand(built):
     assert result.success
     failed = [c.check_name for c in result.get_asset_check_evaluations() if not c.passed]
     assert failed == ["latest_delivery_is_fresh"] or failed == []  # the fixture is in the past
-    quarantined = con.execute("SELECT sum(quarantined) FROM raw._load_manifest").fetchone()[0]
+    quarantined = con.execute("SELECT sum(quarantined_rows) FROM raw._load_manifest").fetchone()[0]
     assert quarantined == 0
     mrr = dict(
         con.execute(
