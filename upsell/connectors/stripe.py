@@ -183,45 +183,59 @@ def _map(state: State, plan: dict, committed: dict, fallback_currency: str):
     full = plan["mode"] == "full"
     items = {} if full else {k: dict(v) for k, v in committed.get("items", {}).items()}
     trials = dict(committed.get("trial_ends", {}))
-    if full:
-        at = plan["until"]
-        snapshot = {o["id"]: (o.get("created", 0), o) for r in FULL for o in state.staged(r)}
-        objects = [(at if o["object"] == "subscription" else t, o) for t, o in snapshot.values()]
-    else:
-        objects = _latest_of_events(state.staged("events"))
-    customers = [(t, o) for t, o in objects if o["object"] == "customer"]
-    for _, customer in customers:
+    objects = _staged_objects(state, plan)
+    of = {kind: [(t, o) for t, o in objects if o["object"] == kind] for kind in KINDS}
+    for _, customer in of["customer"]:
         accounts[customer["id"]] = stripe_map.account_id(customer)
-    subscriptions = [(t, o) for t, o in objects if o["object"] == "subscription"]
-    for _, sub in subscriptions:
+    for _, sub in of["subscription"]:
         trial_end = stripe_map.get(sub, "trial_end", int, "subscription", optional=True)
         trials[sub["id"]] = trial_end or 0
-    invoices = [o for _, o in objects if o["object"] == "invoice"]
     rows = {
-        "crm_accounts": [stripe_map.account_row(c, t, fallback_currency) for t, c in customers],
+        "crm_accounts": [
+            stripe_map.account_row(c, t, fallback_currency) for t, c in of["customer"]
+        ],
         "sub_plans": [],
-        "sub_subscription_events": [],
+        "sub_subscription_events": _events(of, items, accounts, trials),
         "sub_invoices": [],
     }
     left_out = []
-    for _, price in (p for p in objects if p[1]["object"] == "price"):
+    for _, price in of["price"]:
         row, why = stripe_map.plan_row(price)
         if row:
             rows["sub_plans"].append(row)
         else:
             left_out.append(why)
-    seen = [s for inv in invoices for s in stripe_history.from_invoice(inv, trials)]
-    for t, sub in subscriptions:
-        known = {i for i, v in items.items() if v.get("subscription") == sub["id"]}
-        seen += stripe_history.from_subscription(sub, t, known)
-    rows["sub_subscription_events"] = stripe_history.events(seen, items, accounts)
-    for invoice in invoices:
+    for _, invoice in of["invoice"]:
         row = stripe_map.invoice_row(invoice, accounts)
         if row:
             rows["sub_invoices"].append(row)
         else:
             left_out.append(f"invoice {invoice['id']}: a draft, or not a subscription's")
     return rows, left_out, {"accounts": accounts, "items": items, "trial_ends": trials}
+
+
+KINDS = ("customer", "price", "subscription", "invoice")
+
+
+def _staged_objects(state: State, plan: dict) -> list[tuple[int, dict]]:
+    """Each staged object with the time it shows: a listed subscription's state is the one
+    at the run's start; a listed object's otherwise its creation; an event's, the event's."""
+    if plan["mode"] != "full":
+        return _latest_of_events(state.staged("events"))
+    at = plan["until"]
+    snapshot = {o["id"]: (o.get("created", 0), o) for r in FULL for o in state.staged(r)}
+    return [(at if o["object"] == "subscription" else t, o) for t, o in snapshot.values()]
+
+
+def _events(of: dict, items: dict, accounts: dict, trials: dict) -> list[dict]:
+    """The subscription events of the invoices' lines and the subscriptions' states."""
+    billed = [s for _, inv in of["invoice"] for s in stripe_history.from_invoice(inv, trials)]
+    seen = list(billed)
+    for t, sub in of["subscription"]:
+        known = {i for i, v in items.items() if v.get("subscription") == sub["id"]}
+        seen += stripe_history.from_subscription(sub, t, known)
+        seen += stripe_history.removed_items(billed, sub, t, known)
+    return stripe_history.events(seen, items, accounts)
 
 
 def _latest_of_events(events) -> list[tuple[int, dict]]:

@@ -32,6 +32,7 @@ class Seen:
     plan: str | None  # None: the item has ended
     quantity: int | None = None
     discount: str | None = None  # None: the discount last known still applies
+    billed_until: int | None = None  # an invoice line's period end
 
 
 def from_invoice(invoice: dict, trial_ends: dict[str, int]) -> list[Seen]:
@@ -57,7 +58,7 @@ def from_invoice(invoice: dict, trial_ends: dict[str, int]) -> list[Seen]:
         price = get(line, "pricing.price_details.price", str, what)
         quantity = get(line, "quantity", int, what)
         discount = None if proration else _discount_pct(line)
-        seen.append(Seen(start, item, subscription, customer, price, quantity, discount))
+        seen.append(Seen(start, item, subscription, customer, price, quantity, discount, end))
     return seen
 
 
@@ -95,6 +96,24 @@ def from_subscription(sub: dict, at: int, known_items: set[str]) -> list[Seen]:
     current = {s.item for s in seen}
     seen += [Seen(at, i, sid, customer, None) for i in sorted(known_items - current)]
     return seen
+
+
+def removed_items(billed: list[Seen], sub: dict, at: int, known: set[str]) -> list[Seen]:
+    """The end of each item a live subscription was billed for but no longer has, at the end
+    of its last billed period, at the latest at ``at`` (items the state knows end when a
+    snapshot shows them gone)."""
+    if sub["status"] not in LIVE:
+        return []
+    gone = {s.item for s in billed if s.subscription == sub["id"]}
+    gone -= {i["id"] for i in sub["items"]["data"]} | known
+    ends: dict[str, Seen] = {}
+    for s in billed:
+        if s.item in gone and (s.item not in ends or ends[s.item].billed_until < s.billed_until):
+            ends[s.item] = s
+    return [
+        Seen(min(s.billed_until, at), s.item, s.subscription, s.customer, None)
+        for s in ends.values()
+    ]
 
 
 def events(seen: list[Seen], items: dict[str, dict], account_of: dict[str, str]) -> list[dict]:
