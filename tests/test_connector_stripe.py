@@ -150,6 +150,33 @@ def test_a_hard_failure_is_resumed_after_the_last_page_fetched(fake, tmp_path):
     assert not (tmp_path / "state/stripe/run").exists()  # the staged run is gone once delivered
 
 
+def test_a_delivery_that_fails_half_written_leaves_nothing_and_is_written_on_resuming(
+    fake, tmp_path, monkeypatch
+):
+    from upsell.connectors import common
+
+    written = []
+
+    def disk_full_at_the_second_table(table, path):
+        if written:
+            raise OSError(28, "No space left on device")
+        written.append(path)
+        real_write(table, path)
+
+    real_write = common.pq.write_table
+    monkeypatch.setattr(common.pq, "write_table", disk_full_at_the_second_table)
+    with pytest.raises(UpsellError, match=r"cannot write the delivery .* \(No space left on"):
+        run(fake, tmp_path)
+    assert written and not written[0].exists()  # the first table's file went with its folder
+    assert sorted(p.name for p in (tmp_path / "landing").iterdir()) == []
+    assert not (tmp_path / "state/stripe/state.json").exists()
+    monkeypatch.setattr(common.pq, "write_table", real_write)
+    fake.requests.clear()
+    done = run(fake, tmp_path)
+    assert done.resumed and fake.requests == []  # everything was staged: nothing fetched again
+    assert dated(tmp_path / "landing") == ["2026-10-20"]
+
+
 def test_a_gap_longer_than_stripes_events_needs_a_full_extraction(fake, tmp_path):
     first = run(fake, tmp_path)
     later = stripe_world.FIRST.replace(month=12)

@@ -167,6 +167,12 @@ def write_delivery(landing: Path, day: date, rows: dict[str, list[dict]]) -> Pat
         (tmp / SUCCESS_MARKER).touch()
         tmp.chmod(0o755)
         os.rename(tmp, final)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise UpsellError(
+            f"cannot write the delivery {final} ({exc.strerror or exc}): nothing was delivered; "
+            "the next extraction writes it"
+        ) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
