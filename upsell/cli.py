@@ -8,7 +8,7 @@ import sys
 import traceback
 from datetime import UTC, date, datetime, timedelta
 
-from upsell.config import PATHS, Settings, safe_path
+from upsell.config import OPTIONAL_PATHS, PATHS, Settings, safe_path
 from upsell.errors import UpsellError
 
 
@@ -54,6 +54,21 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from orchestration.pipeline import run_daily  # loads the definitions: seconds
 
     return run_daily(settings, verbose=args.verbose)
+
+
+def _extract(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
+    from upsell.connectors import extract
+
+    done = extract(args.source, os.environ, settings, full=args.full)
+    where = f"delivery {done.delivery}" if done.delivery else "no delivery (nothing changed)"
+    counts = ", ".join(f"{n:,} {t}" for t, n in done.rows.items()) or "no rows"
+    resumed = " (resumed)" if done.resumed else ""
+    print(f"{args.source}: {done.mode} extraction{resumed}: {counts}; {where}")
+    for why in done.left_out:
+        print(f"  left out: {why}")
+    return 0
 
 
 def _train(args: argparse.Namespace, settings: Settings) -> int:
@@ -169,6 +184,21 @@ def build_parser() -> argparse.ArgumentParser:
         "publication, it says so and does nothing.",
     )
     run.set_defaults(handler=_run, paths=lambda args: tuple(PATHS))
+    from upsell.connectors import SOURCES
+
+    ext = sub.add_parser(
+        "extract",
+        help="pull a source system's changes into one new landing-zone delivery",
+        description="Extract what SOURCE created or changed since its previous extraction (the "
+        "first time: everything) and write it as one dated delivery in the landing zone, "
+        "_SUCCESS last. A failed extraction writes nothing, keeps the cursor, and is resumed "
+        "by the next one. docs/connectors.md says what each source needs.",
+    )
+    ext.add_argument("source", choices=sorted(SOURCES), help="the source system")
+    ext.add_argument(
+        "--full", action="store_true", help="extract everything again, not only the changes"
+    )
+    ext.set_defaults(handler=_extract, paths=lambda args: ("landing_dir", *OPTIONAL_PATHS))
     train = sub.add_parser(
         "train",
         parents=[jobs],

@@ -33,6 +33,9 @@ DEFAULTS = {
     "UPSELL_SPARK_MASTER": "local[2]",
     "UPSELL_SPARK_WAREHOUSE": "data/spark-warehouse",
     "UPSELL_SPARK_SHUFFLE_PARTITIONS": "8",
+    "UPSELL_CONNECTOR_STATE_DIR": "data/connectors",
+    "UPSELL_CONNECTORS_CRON": "0 5 * * *",
+    "UPSELL_STRIPE_BASE_URL": "https://api.stripe.com",
 }
 TARGETS = ("duckdb", "postgres", "spark")
 
@@ -45,13 +48,16 @@ _ROLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _SPARK_MASTER = re.compile(r"^(local(\[(\d+|\*)\])?|yarn|(spark|k8s|mesos)://[^\s'\"`;]+)$")
 _MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
 # Settings read elsewhere (dbt's profile, at run time) that a misspelling check must know.
-OTHER_SETTINGS = ("UPSELL_PII_SALT",)
+# The connectors' secrets (upsell/connectors/), read only by the extraction that needs them.
+OTHER_SETTINGS = ("UPSELL_PII_SALT", "UPSELL_STRIPE_API_KEY")
 PATHS = {
     "landing_dir": "UPSELL_LANDING_DIR",
     "warehouse": "UPSELL_WAREHOUSE",
     "serving": "UPSELL_SERVING",
     "model_dir": "UPSELL_MODEL_DIR",
 }
+# Paths read only by the commands that name them in ``from_env(paths=...)``.
+OPTIONAL_PATHS = {"connector_state_dir": "UPSELL_CONNECTOR_STATE_DIR"}
 
 
 def memory_limit(text: str) -> str:
@@ -142,6 +148,7 @@ def folder_env(root: Path) -> dict[str, str]:
         "UPSELL_SERVING": str(root / "serving.duckdb"),
         "UPSELL_MODEL_DIR": str(root / "models"),
         "UPSELL_SPARK_WAREHOUSE": str(root / "spark-warehouse"),
+        "UPSELL_CONNECTOR_STATE_DIR": str(root / "connectors"),
         "DAGSTER_HOME": str(root / "dagster"),
     }
 
@@ -168,6 +175,8 @@ class Settings:
     spark_master: str = DEFAULTS["UPSELL_SPARK_MASTER"]
     spark_warehouse: Path | None = None  # read and checked only when the target is Spark
     spark_shuffle_partitions: int = int(DEFAULTS["UPSELL_SPARK_SHUFFLE_PARTITIONS"])
+    connector_state_dir: Path | None = None  # the connectors' cursors and resumable runs
+    connectors_cron: str = DEFAULTS["UPSELL_CONNECTORS_CRON"]
 
     @classmethod
     def from_env(
@@ -250,11 +259,12 @@ class Settings:
         def path(field: str) -> Path | None:
             if field not in paths:
                 return None
-            name = PATHS[field]
+            name = {**PATHS, **OPTIONAL_PATHS}[field]
             return inside(safe_path(get(name), name), roots, name)
 
         return cls(
-            **{field: path(field) for field in PATHS},
+            **{field: path(field) for field in [*PATHS, *OPTIONAL_PATHS]},
+            connectors_cron=_cron("UPSELL_CONNECTORS_CRON", get("UPSELL_CONNECTORS_CRON")),
             reporting_currency=currency,
             bad_row_threshold=threshold,
             daily_cron=_cron("UPSELL_DAILY_CRON", get("UPSELL_DAILY_CRON")),

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.defs.connectors import feeding
 from orchestration.resources import WAREHOUSE_POOL, Installation
 from upsell.contract import TABLES
 from upsell.errors import UpsellError
@@ -31,6 +32,7 @@ def _raw_spec(name: str, description: str) -> dg.AssetSpec:
         owners=[OWNER],
         description=description,
         tags={"source": source},
+        deps=feeding(name),
     )
 
 

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from orchestration.defs.connectors import CONNECTORS_GROUP
 from orchestration.defs.model import FEATURES_KEY, MODEL_KEY
 from orchestration.defs.transform import FULL_REFRESH_JOB
 from upsell.config import Settings
@@ -9,7 +10,9 @@ from upsell.serving import unpublished_deliveries
 
 daily_refresh = dg.define_asset_job(
     "daily_refresh",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(MODEL_KEY),
+    selection=dg.AssetSelection.all()
+    - dg.AssetSelection.assets(MODEL_KEY)
+    - dg.AssetSelection.groups(CONNECTORS_GROUP),
     description="New deliveries -> raw checks -> dbt build (models and their tests) -> score "
     "with the champion -> marts that read the scores -> publish the serving file. Training is "
     "the retrain job's.",
@@ -22,9 +25,9 @@ retrain = dg.define_asset_job(
 )
 full_refresh = dg.define_asset_job(
     FULL_REFRESH_JOB,
-    selection=dg.AssetSelection.all(),
-    description="Everything, training included, incremental models rebuilt from scratch: "
-    "the first run of a new installation.",
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(CONNECTORS_GROUP),
+    description="Everything but the extractions, training included, incremental models "
+    "rebuilt from scratch: the first run of a new installation.",
 )
 
 

@@ -1,0 +1,1 @@
+"""Local fakes of outside systems, for tests without the internet."""

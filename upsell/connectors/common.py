@@ -1,0 +1,199 @@
+"""What every connector shares: its secret, its base URL, its state (the cursor), the pages it
+has fetched so far (so a failed extraction resumes), and the delivery it writes.
+
+A connector run is: fetch into a staging folder page by page (each page checkpointed), map the
+staged objects to contract rows, write one delivery (into a hidden folder renamed into place,
+``_SUCCESS`` inside it last), and only then move the cursor. A failure at any step leaves no
+delivery and the cursor where it was; the next run resumes from the last checkpointed page.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from upsell.contract import SUCCESS_MARKER, TABLES
+from upsell.errors import UpsellError
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+class Secret:
+    """A secret value that prints as a mask: a log line, an error or a repr cannot leak it."""
+
+    def __init__(self, value: str):
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def scrub(self, text: str) -> str:
+        """``text`` with the secret masked (third-party messages may echo it)."""
+        return text.replace(self._value, "***") if self._value else text
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+
+def secret_setting(env, name: str) -> Secret:
+    value = env.get(name, "")
+    if not value.strip():
+        raise UpsellError(f"{name} is not set: give the source's API key or token")
+    if value != value.strip() or any(c in value for c in "\r\n\t "):
+        raise UpsellError(f"{name} holds whitespace: paste the key alone")
+    return Secret(value)
+
+
+def base_url_setting(env, name: str, default: str) -> str:
+    """An https URL (plain http only to this machine, for tests and local proxies), with no
+    credentials, query or fragment: the secret travels in a header, never in clear text."""
+    url = env.get(name, default).rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise UpsellError(f"{name}={url!r} is not an http(s) URL such as {default}")
+    if parts.scheme == "http" and parts.hostname not in LOCAL_HOSTS:
+        raise UpsellError(f"{name}={url!r}: plain http is allowed only to this machine; use https")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise UpsellError(f"{name}: give the URL without credentials, query or fragment")
+    return url
+
+
+class State:
+    """A source's committed state (``state.json``: the cursor and what the mapping must
+    remember between runs) and its run in progress (``run/``: checkpoint and staged pages)."""
+
+    def __init__(self, root: Path, source: str):
+        self.folder = root / source
+        self.run = self.folder / "run"
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """One extraction of a source at a time: two would stage into the same run."""
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with (self.folder / "lock").open("w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise UpsellError(
+                    f"another {self.folder.name} extraction is running (it holds "
+                    f"{self.folder / 'lock'})"
+                ) from None
+            yield
+
+    def committed(self) -> dict:
+        return _read_json(self.folder / "state.json", {})
+
+    def commit(self, state: dict) -> None:
+        """The new state, then the staged run removed: the cursor moves only here."""
+        _write_json(self.folder / "state.json", state)
+        shutil.rmtree(self.run, ignore_errors=True)
+
+    def checkpoint(self) -> dict | None:
+        """The run in progress a failure left, to resume, or None."""
+        return _read_json(self.run / "run.json", None)
+
+    def start(self, plan: dict) -> dict:
+        shutil.rmtree(self.run, ignore_errors=True)
+        self.run.mkdir(parents=True, mode=0o700)
+        _write_json(self.run / "run.json", plan)
+        return plan
+
+    def save_checkpoint(self, plan: dict) -> None:
+        _write_json(self.run / "run.json", plan)
+
+    def append(self, resource: str, objects: list[dict]) -> None:
+        with (self.run / f"{resource}.jsonl").open("a", encoding="utf-8") as out:
+            out.writelines(json.dumps(o, sort_keys=True) + "\n" for o in objects)
+
+    def staged(self, resource: str) -> Iterator[dict]:
+        """The staged objects of ``resource``; a page fetched twice (a crash between its
+        write and its checkpoint) yields its objects twice, which the mapping tolerates."""
+        path = self.run / f"{resource}.jsonl"
+        if path.exists():
+            with path.open(encoding="utf-8") as lines:
+                yield from (json.loads(line) for line in lines)
+
+
+def _read_json(path: Path, default):
+    if not path.exists():
+        return default
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise UpsellError(f"{path} is not valid JSON ({exc}): remove it to start over") from None
+
+
+def _write_json(path: Path, data) -> None:
+    """Written beside and renamed over: a crash leaves the old file or the new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(data, out, sort_keys=True)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, path)
+
+
+def write_delivery(landing: Path, day: date, rows: dict[str, list[dict]]) -> Path:
+    """One delivery of contract tables as Parquet (every value as text, as the contract reads
+    it), ``_SUCCESS`` last, in a hidden folder renamed to ``<landing>/<day>`` at the end."""
+    unknown = sorted(set(rows) - set(TABLES))
+    if unknown:
+        raise UpsellError(f"not contract tables: {', '.join(unknown)}")
+    final = landing / day.isoformat()
+    if final.exists():
+        raise UpsellError(
+            f"delivery folder {final} already exists; a delivery is never changed once "
+            "written: extract again on a later day"
+        )
+    landing.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=landing, prefix=f".{day.isoformat()}.partial-"))
+    try:
+        for table, table_rows in rows.items():
+            pq.write_table(_arrow(table, table_rows), tmp / f"{table}.parquet")
+        (tmp / SUCCESS_MARKER).touch()
+        tmp.chmod(0o755)
+        os.rename(tmp, final)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise UpsellError(
+            f"cannot write the delivery {final} ({exc.strerror or exc}): nothing was delivered; "
+            "the next extraction writes it"
+        ) from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
+
+
+def remove_partial_deliveries(landing: Path) -> None:
+    """Hidden folders a killed run left in the landing zone (never a delivery: no date name)."""
+    for leftover in landing.glob(".????-??-??.partial-*") if landing.is_dir() else ():
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _arrow(table: str, rows: list[dict]) -> pa.Table:
+    names = TABLES[table].column_names
+    columns = {n: pa.array([_text(r[n]) for r in rows], type=pa.string()) for n in names}
+    return pa.table(columns)
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
