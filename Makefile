@@ -40,7 +40,7 @@ test: $(ENGINES_STAMP)
 	$(BIN)/ruff check .
 	$(DBT) parse $(DBT_DIRS) --quiet
 	DAGSTER_HOME=$$(mktemp -d) $(BIN)/dagster definitions validate -w workspace.yaml
-	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=20
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=20
 
 # Every stage timed at each scale against the direct-SQL limit -> docs/BENCHMARKS.md (+ JSON).
 # 1,500 accounts is the fixed cost of a run (next to no data). Generated data is cached under

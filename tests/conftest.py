@@ -50,8 +50,9 @@ def duckdb_reference(small_landing, tmp_path_factory) -> Path:
     return Path(built["runs"])
 
 
-# The longest files, each several minutes on one worker (`make test` hands out whole files):
-# handed out first, so that neither is left running alone at the end.
+# The longest files, each several minutes on one worker (`make test` hands out whole files, in
+# this order: --no-loadscope-reorder): handed out first, so that neither is left running alone
+# at the end.
 LONGEST_FIRST = ("test_spark_same_marts.py", "test_engines_same_marts.py")
 
 
