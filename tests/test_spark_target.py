@@ -103,14 +103,13 @@ def test_scores_are_replaced_whole(target):
 
 
 def test_the_sample_is_postgresql_s(target):
-    """The same accounts as PostgreSQL's md5-based sample (28 bits of the hash)."""
-    picked = target.scalar(f"SELECT {target.sample(repr('A0000001'), 10_000)}")
-    value = target.scalar("SELECT pmod(cast(conv(substr(md5('A0000001'), 1, 7), 16, 10) AS "
-                          "BIGINT), 10000)")  # fmt: skip
+    """The same accounts as PostgreSQL's sample: the first 28 bits of the md5, modulo 10,000."""
     import hashlib
 
-    assert value == int(hashlib.md5(b"A0000001").hexdigest()[:7], 16) % 10000
-    assert picked is True
+    value = int(hashlib.md5(b"A0000001").hexdigest()[:7], 16) % 10000
+    column = "'A0000001'"
+    assert target.scalar(f"SELECT {target.sample(column, value + 1)}") is True
+    assert target.scalar(f"SELECT {target.sample(column, value)}") is False
 
 
 def test_zoned_timestamps_become_wall_clock_utc():

@@ -127,7 +127,8 @@ def profile_env(
 ) -> Iterator[None]:
     """Point dbt's profile at this installation's engine: the DuckDB file, PostgreSQL's
     libpq settings with the PII salt as a custom setting (``PGOPTIONS``, macro pii_salt), or
-    Spark's UPSELL_SPARK_* settings (the salt as a session setting, from the environment)."""
+    Spark's UPSELL_SPARK_* settings (the salt read by Spark's parser from the driver's
+    environment, macro pii_salt)."""
     values = {
         "UPSELL_WAREHOUSE": warehouse,
         "UPSELL_TARGET": target,

@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from upsell.errors import UpsellError
 from upsell.warehouse import frame_from_arrow, q, read_frame, table_exists
 
 # Where dbt builds each published layer on an engine whose BI tools read the warehouse itself
@@ -170,7 +171,8 @@ def open_target(
         from upsell.targets.spark import SparkTarget
         from upsell.targets.spark_session import session
 
-        spark = spark or {}
+        if not spark or "UPSELL_SPARK_WAREHOUSE" not in spark:
+            raise UpsellError("UPSELL_TARGET=spark needs UPSELL_SPARK_WAREHOUSE")
         yield SparkTarget(session(spark), Path(spark["UPSELL_SPARK_WAREHOUSE"]))
         return
     if kind == "postgres":
