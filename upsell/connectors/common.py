@@ -16,6 +16,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -27,6 +28,7 @@ from upsell.contract import SUCCESS_MARKER, TABLES
 from upsell.errors import UpsellError
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+_MISSING = object()
 
 
 class Secret:
@@ -69,6 +71,30 @@ def base_url_setting(env, name: str, default: str) -> str:
     if parts.username or parts.password or parts.query or parts.fragment:
         raise UpsellError(f"{name}: give the URL without credentials, query or fragment")
     return url
+
+
+def field(obj: dict, path: str, kind: type | tuple[type, ...], what: str, optional=False):
+    """``obj[path]`` (dots go deeper) if it has type ``kind``; None if ``optional`` and null.
+    Anything else stops the extraction naming ``what`` (the vendor, object and id), the field
+    and what came instead: the vendor changed a shape, or a proxy mangled it."""
+    value = obj
+    for part in path.split("."):
+        value = value.get(part, _MISSING) if isinstance(value, dict) else _MISSING
+    if value is None and optional:
+        return None
+    if (
+        value is _MISSING
+        or value is None
+        or not isinstance(value, kind)
+        or (isinstance(value, bool) and kind is not bool)
+    ):
+        got = "nothing" if value is _MISSING else f"{type(value).__name__} {value!r:.40}"
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise UpsellError(
+            f"{what}: field {path} should be {names} but is {got}; "
+            "the API's answer has changed shape: nothing was delivered"
+        )
+    return value
 
 
 class State:
@@ -197,3 +223,16 @@ def _text(value) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A source's part of a day's delivery: its rows, what it left out and why, and the
+    state to commit once the delivery is written."""
+
+    source: str
+    mode: str  # "full" or "changes"
+    rows: dict[str, list[dict]]
+    left_out: list[str]
+    state: dict
+    resumed: bool
