@@ -213,3 +213,42 @@ def test_the_command_says_a_refused_token_in_one_line_and_exits_2(fake, tmp_path
         "UPSELL_SHOPIFY_TOKEN\n"
     )
     assert "wrong_77x1" not in done.stdout + done.stderr
+
+
+def test_a_missing_scope_is_said_with_the_list_refused(fake, tmp_path):
+    scope = "[API] This action requires merchant approval for read_orders scope."
+    fake.fail("orders", 403, body=json.dumps({"errors": scope}))
+    with pytest.raises(UpsellError) as raised:
+        run(fake, tmp_path)
+    assert str(raised.value) == (
+        f"the Shopify access token may not read orders (HTTP 403: {scope}); give the custom "
+        "app the scopes docs/connectors.md lists"
+    )
+    assert dated(tmp_path / "landing") == []
+
+
+def test_stripe_and_shopify_extracted_together_share_one_delivery(fake, tmp_path):
+    from tests.fakes import stripe_world
+    from tests.fakes.stripe_server import FakeStripe, serve
+    from tests.stripe_fake import KEY
+    from tests.stripe_fake import env_of as stripe_env
+    from upsell.connectors import run as connectors_run
+
+    stripe_side = FakeStripe(key=KEY)
+    stripe_world.load(stripe_side, stripe_world.first_world())
+    server = serve(stripe_side)
+    try:
+        env = {**env_of(fake), **stripe_env(stripe_side)}
+        stripe, shopify = connectors_run.extract(
+            ["stripe", "shopify"], env, tmp_path / "landing", tmp_path / "state", "EUR",
+            now=shopify_world.FIRST,
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert stripe.delivery == shopify.delivery and dated(tmp_path / "landing") == ["2026-10-20"]
+    accounts = [r["account_id"] for r in rows(shopify.delivery, "crm_accounts")]
+    assert len(accounts) == stripe.rows["crm_accounts"] + shopify.rows["crm_accounts"]
+    assert {"acc_B", "shopify-101"} <= set(accounts) and (
+        shopify.delivery / "sub_plans.parquet"
+    ).exists()
