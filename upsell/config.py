@@ -36,6 +36,7 @@ DEFAULTS = {
     "UPSELL_CONNECTOR_STATE_DIR": "data/connectors",
     "UPSELL_CONNECTORS_CRON": "0 5 * * *",
     "UPSELL_STRIPE_BASE_URL": "https://api.stripe.com",
+    "UPSELL_HUBSPOT_BASE_URL": "https://api.hubapi.com",
 }
 TARGETS = ("duckdb", "postgres", "spark")
 
@@ -49,7 +50,7 @@ _SPARK_MASTER = re.compile(r"^(local(\[(\d+|\*)\])?|yarn|(spark|k8s|mesos)://[^\
 _MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
 # Settings read elsewhere (dbt's profile, at run time) that a misspelling check must know.
 # The connectors' secrets (upsell/connectors/), read only by the extraction that needs them.
-OTHER_SETTINGS = ("UPSELL_PII_SALT", "UPSELL_STRIPE_API_KEY")
+OTHER_SETTINGS = ("UPSELL_PII_SALT", "UPSELL_STRIPE_API_KEY", "UPSELL_HUBSPOT_TOKEN")
 PATHS = {
     "landing_dir": "UPSELL_LANDING_DIR",
     "warehouse": "UPSELL_WAREHOUSE",

@@ -1,0 +1,185 @@
+"""HubSpot's CRM API through the official client (``hubspot-api-client``): pages of a search,
+the associations of a page of objects, errors in words.
+
+The client sends the private app's token as a Bearer header and hands its urllib3 pool a
+``Retry`` that waits out 429s (honouring ``Retry-After``; without it, backing off) and 5xx.
+Answers are read raw (``_preload_content=False``) and parsed here, so a body that is not JSON
+or not the shape expected is said in words instead of surfacing as a model error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import urllib3
+from hubspot import HubSpot
+from hubspot.crm.associations.v4 import (
+    BatchInputPublicFetchAssociationsBatchRequest,
+    PublicFetchAssociationsBatchRequest,
+)
+from hubspot.crm.objects import Filter, FilterGroup, PublicObjectSearchRequest
+from urllib3.util.retry import Retry
+
+from upsell.connectors.common import Secret
+from upsell.errors import UpsellError
+
+PAGE_SIZE = 200  # the search endpoint's largest page
+SEARCH_LIMIT = 10_000  # a search query reaches no further than this many results
+RETRIES = 5
+BACKOFF = 0.5  # seconds, doubling, when a 429 or 5xx comes without Retry-After
+LONGEST_WAIT = 60.0  # a longer Retry-After is cut to this
+RETRIED = (429, 500, 502, 503, 504)
+
+
+def client(token: Secret, base_url: str) -> HubSpot:
+    retry = Retry(
+        total=RETRIES,
+        backoff_factor=BACKOFF,
+        backoff_max=LONGEST_WAIT,
+        status_forcelist=RETRIED,
+        allowed_methods=None,  # searches are POSTs, and read-only: safe to repeat
+        respect_retry_after_header=True,
+        raise_on_status=False,  # the last answer comes back, to be said in words here
+    )
+    return HubSpot(access_token=token.reveal(), retry=retry, host=base_url)
+
+
+def search_pages(
+    api: HubSpot,
+    object_type: str,
+    modified: str,
+    properties: list[str],
+    since_ms: int | None,
+    until_ms: int,
+    after: str | None,
+    token: Secret,
+) -> Iterator[tuple[list[dict], str | None, int | None]]:
+    """Each page of the objects modified in (since, until], oldest first, from ``after`` on,
+    with the ``after`` to resume from (None at the end of this query) and the last object's
+    modification time (to move the window on when the query nears HubSpot's 10,000 cap)."""
+    filters = [Filter(property_name=modified, operator="LTE", value=str(until_ms))]
+    if since_ms is not None:
+        filters.append(Filter(property_name=modified, operator="GTE", value=str(since_ms)))
+    while True:
+        request = PublicObjectSearchRequest(
+            filter_groups=[FilterGroup(filters=filters)],
+            sorts=[f'{{"propertyName":"{modified}","direction":"ASCENDING"}}'],
+            properties=properties,
+            limit=PAGE_SIZE,
+            after=after,
+        )
+        answer = call(
+            lambda r=request: api.crm.objects.search_api.do_search(
+                object_type, r, _preload_content=False
+            ),
+            f"the search of {object_type}",
+            token,
+        )
+        results = _field(answer, "results", list, object_type)
+        after = ((answer.get("paging") or {}).get("next") or {}).get("after")
+        if after is not None and not isinstance(after, str):
+            raise UpsellError(
+                f"HubSpot's search of {object_type}: paging.next.after should be text but is "
+                f"{after!r:.40}; the API's answer has changed shape: nothing was delivered"
+            )
+        last = results[-1].get("properties", {}).get(modified) if results else None
+        yield results, after, last
+        if after is None:
+            return
+
+
+def associations(
+    api: HubSpot, from_type: str, to_type: str, ids: list[str], token: Secret
+) -> dict[str, list[dict]]:
+    """``{id: [{"id": to_id, "labels": [...]}, ...]}`` for the objects ``ids``."""
+    found: dict[str, list[dict]] = {i: [] for i in ids}
+    for start in range(0, len(ids), 1000):  # the batch endpoint's largest input
+        batch = BatchInputPublicFetchAssociationsBatchRequest(
+            inputs=[PublicFetchAssociationsBatchRequest(id=i) for i in ids[start : start + 1000]]
+        )
+        answer = call(
+            lambda b=batch: api.crm.associations.v4.batch_api.get_page(
+                from_type, to_type, b, _preload_content=False
+            ),
+            f"the {from_type} to {to_type} associations",
+            token,
+        )
+        for result in _field(answer, "results", list, f"{from_type} associations"):
+            source = str(_field(_field(result, "from", dict, "association"), "id", str, "from"))
+            for to in _field(result, "to", list, f"{from_type} {source} association"):
+                labels = [t.get("label") for t in to.get("associationTypes") or []]
+                found.setdefault(source, []).append(
+                    {"id": str(to.get("toObjectId")), "labels": [x for x in labels if x]}
+                )
+    return found
+
+
+def call(request, what: str, token: Secret) -> dict:
+    """``request()`` (a raw urllib3 answer) as its JSON object; any failure an
+    ``UpsellError`` in one line, the token masked."""
+    try:
+        response = request()
+    except urllib3.exceptions.HTTPError as exc:
+        raise UpsellError(token.scrub(f"cannot reach HubSpot for {what}: {exc}")) from None
+    except Exception as exc:  # the client's own ApiException (a connection it could not open)
+        if type(exc).__name__ != "ApiException":
+            raise
+        raise UpsellError(
+            token.scrub(f"cannot reach HubSpot for {what}: {getattr(exc, 'reason', exc)}")
+        ) from None
+    body = response.data.decode("utf-8", "replace")
+    status = response.status
+    if not 200 <= status < 300:
+        raise UpsellError(token.scrub(_words(status, body, what)))
+    try:
+        answer = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise UpsellError(
+            f"HubSpot's answer to {what} (HTTP {status}) is not JSON: invalid at line "
+            f"{exc.lineno} column {exc.colno} ({exc.msg}); nothing was delivered"
+        ) from None
+    if not isinstance(answer, dict):
+        raise UpsellError(
+            f"HubSpot's answer to {what} is a JSON {type(answer).__name__}, not an object: "
+            "nothing was delivered"
+        )
+    return answer
+
+
+def _field(obj: dict, name: str, kind: type, what: str):
+    value = obj.get(name) if isinstance(obj, dict) else None
+    if not isinstance(value, kind):
+        raise UpsellError(
+            f"HubSpot's answer for {what}: field {name} should be {kind.__name__} but is "
+            f"{type(value).__name__} {value!r:.40}; the API's answer has changed shape: "
+            "nothing was delivered"
+        )
+    return value
+
+
+def _words(status: int, body: str, what: str) -> str:
+    """What went wrong, said for the person who runs the extraction."""
+    try:
+        message = str(json.loads(body).get("message") or "").strip()
+    except (json.JSONDecodeError, AttributeError):
+        message = ""
+    message = message or body.strip()[:200] or "no message"
+    if status == 401:
+        return f"HubSpot refused the token (HTTP 401): check UPSELL_HUBSPOT_TOKEN ({message})"
+    if status == 403:
+        return (
+            f"the HubSpot token may not read {what} (HTTP 403: {message}); give the private "
+            "app the read scopes docs/connectors.md lists"
+        )
+    if status == 429:
+        return (
+            f"HubSpot kept refusing {what} for too many requests (HTTP 429) after {RETRIES} "
+            f"retries ({message}): run the extraction again later; it resumes"
+        )
+    if status >= 500:
+        return (
+            f"HubSpot failed on {what} (HTTP {status}) after {RETRIES} retries ({message}): "
+            "run the extraction again later; it resumes"
+        )
+    return f"HubSpot answered HTTP {status} to {what}: {message}"
