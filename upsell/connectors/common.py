@@ -1,10 +1,12 @@
 """What every connector shares: its secret, its base URL, its state (the cursor), the pages it
 has fetched so far (so a failed extraction resumes), and the delivery it writes.
 
-A connector run is: fetch into a staging folder page by page (each page checkpointed), map the
-staged objects to contract rows, write one delivery (into a hidden folder renamed into place,
-``_SUCCESS`` inside it last), and only then move the cursor. A failure at any step leaves no
-delivery and the cursor where it was; the next run resumes from the last checkpointed page.
+A source's part of a run (its module's ``prepare``) is: fetch into a staging folder page by
+page (each page checkpointed) and map the staged objects to contract rows. The run
+(``upsell.connectors.run``) then writes one delivery of every source's rows (into a hidden
+folder renamed into place, ``_SUCCESS`` inside it last), and only then moves each cursor. A
+failure at any step leaves no delivery and the cursors where they were; the next run resumes
+from the last checkpointed page.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -71,6 +74,18 @@ def base_url_setting(env, name: str, default: str) -> str:
     return url
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A source's part of an extraction, ready to be delivered."""
+
+    source: str
+    mode: str  # "full" or "changes"
+    rows: dict[str, list[dict]]  # contract table -> its rows (no empty table)
+    left_out: list[str]  # objects not mapped, and why
+    state: dict  # what to commit once delivered, the new "cursor" included
+    resumed: bool
+
+
 class State:
     """A source's committed state (``state.json``: the cursor and what the mapping must
     remember between runs) and its run in progress (``run/``: checkpoint and staged pages)."""
@@ -104,6 +119,25 @@ class State:
     def checkpoint(self) -> dict | None:
         """The run in progress a failure left, to resume, or None."""
         return _read_json(self.run / "run.json", None)
+
+    def resume_or_start(self, full: bool, new_plan: Callable[[], dict]) -> tuple[dict, bool]:
+        """The run a failure left (and True), else a new one from ``new_plan()``. A failed
+        run of changes is given up for a full extraction unless it was delivered already."""
+        plan = self.checkpoint()
+        if plan is not None and full and plan["mode"] != "full" and not plan.get("delivered"):
+            plan = None
+        if plan is None:
+            return self.start(new_plan()), False
+        return plan, True
+
+    def delivered(self) -> str | None:
+        """The delivery folder the run in progress already wrote its rows into, if any."""
+        plan = self.checkpoint()
+        return plan.get("delivered") if plan else None
+
+    def mark_delivered(self, name: str) -> None:
+        plan = self.checkpoint() or {}
+        self.save_checkpoint({**plan, "delivered": name})
 
     def start(self, plan: dict) -> dict:
         shutil.rmtree(self.run, ignore_errors=True)
