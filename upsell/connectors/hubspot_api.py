@@ -54,17 +54,16 @@ def search_pages(
     until_ms: int,
     after: str | None,
     token: Secret,
-) -> Iterator[tuple[list[dict], str | None, int | None]]:
+) -> Iterator[tuple[list[dict], str | None]]:
     """Each page of the objects modified in (since, until], oldest first, from ``after`` on,
-    with the ``after`` to resume from (None at the end of this query) and the last object's
-    modification time (to move the window on when the query nears HubSpot's 10,000 cap)."""
+    with the ``after`` to resume from (None at the end of this query)."""
     filters = [Filter(property_name=modified, operator="LTE", value=str(until_ms))]
     if since_ms is not None:
         filters.append(Filter(property_name=modified, operator="GTE", value=str(since_ms)))
     while True:
         request = PublicObjectSearchRequest(
             filter_groups=[FilterGroup(filters=filters)],
-            sorts=[f'{{"propertyName":"{modified}","direction":"ASCENDING"}}'],
+            sorts=[{"propertyName": modified, "direction": "ASCENDING"}],
             properties=properties,
             limit=PAGE_SIZE,
             after=after,
@@ -83,8 +82,7 @@ def search_pages(
                 f"HubSpot's search of {object_type}: paging.next.after should be text but is "
                 f"{after!r:.40}; the API's answer has changed shape: nothing was delivered"
             )
-        last = results[-1].get("properties", {}).get(modified) if results else None
-        yield results, after, last
+        yield results, after
         if after is None:
             return
 
