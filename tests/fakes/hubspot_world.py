@@ -40,6 +40,10 @@ def at(text: str) -> str:
     return f"{text}.000Z"
 
 
+def at_(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
 def obj(kind: str, oid: str, created: str, modified: str | None = None, **props) -> dict:
     modified = modified or created
     stamps = {"createdate": at(created), MODIFIED.get(kind, "hs_lastmodifieddate"): at(modified)}

@@ -2,9 +2,10 @@
 the associations of a page of objects, errors in words.
 
 The client sends the private app's token as a Bearer header and hands its urllib3 pool a
-``Retry`` that waits out 429s (honouring ``Retry-After``; without it, backing off) and 5xx.
-Answers are read raw (``_preload_content=False``) and parsed here, so a body that is not JSON
-or not the shape expected is said in words instead of surfacing as a model error.
+``Retry`` that waits out 429s (honouring ``Retry-After``; without it, backing off) and 5xx;
+an answer still failing after the retries comes back as the client's ``ApiException``, said
+here in words. Answers are read raw (``_preload_content=False``) and parsed here, so a body
+that is not JSON or not the shape expected is said in words instead of as a model error.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from hubspot.crm.associations.v4 import (
     BatchInputPublicFetchAssociationsBatchRequest,
     PublicFetchAssociationsBatchRequest,
 )
+from hubspot.crm.associations.v4.exceptions import ApiException as AssociationsError
 from hubspot.crm.objects import Filter, FilterGroup, PublicObjectSearchRequest
+from hubspot.crm.objects.exceptions import ApiException as ObjectsError
 from urllib3.util.retry import Retry
 
 from upsell.connectors.common import Secret
@@ -30,6 +33,7 @@ RETRIES = 5
 BACKOFF = 0.5  # seconds, doubling, when a 429 or 5xx comes without Retry-After
 LONGEST_WAIT = 60.0  # a longer Retry-After is cut to this
 RETRIED = (429, 500, 502, 503, 504)
+API_ERRORS = (ObjectsError, AssociationsError)  # each API package of the client has its own
 
 
 def client(token: Secret, base_url: str) -> HubSpot:
@@ -120,12 +124,12 @@ def call(request, what: str, token: Secret) -> dict:
         response = request()
     except urllib3.exceptions.HTTPError as exc:
         raise UpsellError(token.scrub(f"cannot reach HubSpot for {what}: {exc}")) from None
-    except Exception as exc:  # the client's own ApiException (a connection it could not open)
-        if type(exc).__name__ != "ApiException":
-            raise
-        raise UpsellError(
-            token.scrub(f"cannot reach HubSpot for {what}: {getattr(exc, 'reason', exc)}")
-        ) from None
+    except API_ERRORS as exc:
+        if not exc.status:  # the client could not open a connection
+            reason = getattr(exc, "reason", "") or type(exc).__name__
+            raise UpsellError(token.scrub(f"cannot reach HubSpot for {what}: {reason}")) from None
+        body = exc.body.decode("utf-8", "replace") if isinstance(exc.body, bytes) else exc.body
+        raise UpsellError(token.scrub(_words(exc.status, body or "", what))) from None
     body = response.data.decode("utf-8", "replace")
     status = response.status
     if not 200 <= status < 300:
