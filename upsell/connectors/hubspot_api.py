@@ -29,6 +29,7 @@ from upsell.errors import UpsellError
 
 PAGE_SIZE = 200  # the search endpoint's largest page
 SEARCH_LIMIT = 10_000  # a search query reaches no further than this many results
+BATCH_SIZE = 1000  # the associations batch read's largest input
 RETRIES = 5
 BACKOFF = 0.5  # seconds, doubling, when a 429 or 5xx comes without Retry-After
 LONGEST_WAIT = 60.0  # a longer Retry-After is cut to this
@@ -36,8 +37,16 @@ RETRIED = (429, 500, 502, 503, 504)
 API_ERRORS = (ObjectsError, AssociationsError)  # each API package of the client has its own
 
 
+class _Retry(Retry):
+    """urllib3's retry, with HubSpot's ``Retry-After`` cut to ``LONGEST_WAIT``."""
+
+    def get_retry_after(self, response):
+        wait = super().get_retry_after(response)
+        return None if wait is None else min(max(wait, 0.0), LONGEST_WAIT)
+
+
 def client(token: Secret, base_url: str) -> HubSpot:
-    retry = Retry(
+    retry = _Retry(
         total=RETRIES,
         backoff_factor=BACKOFF,
         backoff_max=LONGEST_WAIT,
@@ -94,15 +103,18 @@ def search_pages(
 def associations(
     api: HubSpot, from_type: str, to_type: str, ids: list[str], token: Secret
 ) -> dict[str, list[dict]]:
-    """``{id: [{"id": to_id, "labels": [...]}, ...]}`` for the objects ``ids``."""
+    """``{id: [{"id": to_id, "labels": [...]}, ...]}`` for the objects ``ids``; an object with
+    more associations than one answer holds is asked again from its ``paging.next.after``."""
     found: dict[str, list[dict]] = {i: [] for i in ids}
-    for start in range(0, len(ids), 1000):  # the batch endpoint's largest input
-        batch = BatchInputPublicFetchAssociationsBatchRequest(
-            inputs=[PublicFetchAssociationsBatchRequest(id=i) for i in ids[start : start + 1000]]
+    pending = [(i, None) for i in ids]
+    while pending:
+        batch, pending = pending[:BATCH_SIZE], pending[BATCH_SIZE:]
+        request = BatchInputPublicFetchAssociationsBatchRequest(
+            inputs=[PublicFetchAssociationsBatchRequest(id=i, after=a) for i, a in batch]
         )
         answer = call(
-            lambda b=batch: api.crm.associations.v4.batch_api.get_page(
-                from_type, to_type, b, _preload_content=False
+            lambda r=request: api.crm.associations.v4.batch_api.get_page(
+                from_type, to_type, r, _preload_content=False
             ),
             f"the {from_type} to {to_type} associations",
             token,
@@ -114,6 +126,9 @@ def associations(
                 found.setdefault(source, []).append(
                     {"id": str(to.get("toObjectId")), "labels": [x for x in labels if x]}
                 )
+            after = ((result.get("paging") or {}).get("next") or {}).get("after")
+            if after:
+                pending.append((source, after))
     return found
 
 
