@@ -166,6 +166,23 @@ def test_a_search_past_10000_results_goes_on_from_the_last_modification_date(
     assert done.rows["crm_opportunities"] == 4  # 304 fetched twice, delivered once
 
 
+def test_an_objects_associations_are_paged_and_a_long_retry_after_is_cut(
+    fake, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(hubspot_server, "ASSOCIATIONS_PAGE", 1)
+    monkeypatch.setattr(hubspot_api, "LONGEST_WAIT", 0.2)
+    # Bob's first company is a former employer; his primary one comes on the second page
+    fake.world["links"][("contacts", "companies")]["202"] = [("103", None), ("101", "Primary")]
+    fake.fail(SEARCH.format("companies"), 429, headers={"Retry-After": "3600"})
+    started = time.monotonic()
+    done = run(fake, tmp_path)
+    assert time.monotonic() - started < 30  # not an hour
+    contact = rows(done.delivery, "crm_contacts")["202"]
+    assert (contact["account_id"], contact["is_primary"]) == ("101", "true")
+    asked = fake.asked("/crm/v4/associations/contacts/companies/batch/read")
+    assert {"id": "202", "after": "1"} in [i for a in asked for i in a["inputs"]]
+
+
 def test_malformed_json_is_reported_in_words_and_leaves_nothing(fake, tmp_path):
     fake.fail(SEARCH.format("deals"), 200, body='{"results": [{"id": "301", ')
     with pytest.raises(UpsellError) as raised:

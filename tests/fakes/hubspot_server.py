@@ -3,7 +3,8 @@
 ``sorts``, ``properties``, ``limit`` up to 200, ``after``; answers ``{"total", "results",
 "paging": {"next": {"after"}}}``, with ``paging`` absent on the last page and a 400 past the
 10,000th result) and the v4 associations batch read (``POST /crm/v4/associations/{from}/{to}/
-batch/read``; 207 with ``NO_ASSOCIATIONS_FOUND`` errors for objects without any). Errors are
+batch/read``; an object's associations paged with ``paging.next.after``; 207 with
+``NO_ASSOCIATIONS_FOUND`` errors for objects without any). Errors are
 HubSpot's ``{"status": "error", "message", "category", "correlationId"}``; a 429 is its
 ``RATE_LIMIT`` error with its ``X-HubSpot-RateLimit-*`` headers.
 
@@ -21,6 +22,7 @@ from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 SEARCH_LIMIT = 10_000
+ASSOCIATIONS_PAGE = 500  # associations of one object per answer; more: paging.next.after
 OPERATORS = {
     "GT": lambda a, b: a > b,
     "GTE": lambda a, b: a >= b,
@@ -126,7 +128,9 @@ class FakeHubSpot:
         links = self.links.get((source, target), {})
         results, errors = [], []
         for item in request.get("inputs", []):
-            found = links.get(item["id"], [])
+            everything = links.get(item["id"], [])
+            start = int(item.get("after") or 0)
+            found = everything[start : start + ASSOCIATIONS_PAGE]
             if not found:
                 errors.append(
                     {
@@ -152,6 +156,9 @@ class FakeHubSpot:
                     ],
                 }
             )
+            if start + ASSOCIATIONS_PAGE < len(everything):
+                after = str(start + ASSOCIATIONS_PAGE)
+                results[-1]["paging"] = {"next": {"after": after, "link": None}}
         now = "2026-10-20T06:00:00.000Z"
         answer = {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now}
         if errors:
