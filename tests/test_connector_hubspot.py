@@ -271,3 +271,37 @@ def test_the_command_says_a_refused_token_in_one_line_and_exits_2(fake, tmp_path
         "UPSELL_HUBSPOT_TOKEN (Authentication credentials not found.)\n"
     )
     assert "wrong-0000" not in done.stdout + done.stderr
+
+
+def test_with_stripe_one_delivery_holds_both_and_linked_customers_are_hubspots_accounts(
+    fake, tmp_path
+):
+    from tests.fakes import stripe_world
+    from tests.fakes.stripe_server import FakeStripe
+    from tests.fakes.stripe_server import serve as serve_stripe
+    from upsell.connectors import run as connectors_run
+
+    stripe = FakeStripe(key="sk_test_fake_hs_pair_1")
+    stripe_world.load(stripe, stripe_world.first_world())
+    acme = next(c for c in stripe.world["customers"] if c["id"] == "cus_A")
+    acme["metadata"] = {**acme["metadata"], "upsell_account_id": "101"}  # HubSpot's Acme
+    server = serve_stripe(stripe)
+    try:
+        env = env_of(fake) | {
+            "UPSELL_STRIPE_API_KEY": stripe.key,
+            "UPSELL_STRIPE_BASE_URL": stripe.url,
+        }
+        done = connectors_run.extract(
+            ["hubspot", "stripe"], env, tmp_path / "landing", tmp_path / "state", "EUR",
+            now=hubspot_world.FIRST,
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [d.delivery.name for d in done] == ["2026-10-20", "2026-10-20"]
+    accounts = rows(done[0].delivery, "crm_accounts")
+    assert {"101", "102", "103"} <= set(accounts) and "cus_A" not in accounts
+    assert accounts["101"]["account_name"] == "Acme GmbH"  # HubSpot's row, not Stripe's
+    invoices = rows(done[0].delivery, "sub_invoices").values()
+    assert {i["account_id"] for i in invoices if i["invoice_id"].startswith("in_A")} == {"101"}
+    assert files_holding(tmp_path, TOKEN, stripe.key) == []
