@@ -305,3 +305,31 @@ def test_with_stripe_one_delivery_holds_both_and_linked_customers_are_hubspots_a
     invoices = rows(done[0].delivery, "sub_invoices").values()
     assert {i["account_id"] for i in invoices if i["invoice_id"].startswith("in_A")} == {"101"}
     assert files_holding(tmp_path, TOKEN, stripe.key) == []
+
+
+def test_the_hubspot_asset_in_dagster_writes_a_delivery_and_keeps_the_token_out(
+    fake, tmp_path, monkeypatch
+):
+    import dagster as dg
+
+    from orchestration.defs.connectors import CONNECTOR_ASSETS, connector_key
+    from orchestration.resources import Installation
+
+    for name, value in env_of(fake).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("UPSELL_SALESFORCE_CLIENT_SECRET", raising=False)
+    monkeypatch.delenv("UPSELL_SALESFORCE_SESSION_ID", raising=False)
+    monkeypatch.setenv("UPSELL_CONNECTOR_STATE_DIR", str(tmp_path / "state"))
+    installation = Installation(path=str(tmp_path / "w.duckdb"), landing_dir=str(tmp_path / "l"))
+    result = dg.materialize(
+        CONNECTOR_ASSETS,
+        selection=[connector_key("hubspot")],
+        resources={"installation": installation},
+        raise_on_error=False,
+    )
+    assert result.success
+    [event] = result.get_asset_materialization_events()
+    metadata = event.materialization.metadata
+    assert metadata["rows"].value["crm_survey_responses"] == 4
+    assert metadata["left_out"].value == 2 and TOKEN not in str(metadata)
+    assert files_holding(tmp_path, TOKEN) == []
