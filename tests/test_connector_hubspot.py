@@ -18,7 +18,7 @@ from tests.engine_runs import files_holding
 from tests.fakes import hubspot_server, hubspot_world
 from tests.hubspot_fake import TOKEN, env_of, run
 from upsell.connectors import hubspot_api
-from upsell.connectors.hubspot import HubSpotSettings
+from upsell.connectors.hubspot import INDEX_LAG, HubSpotSettings
 from upsell.errors import UpsellError
 
 fake = hubspot_fake.fake  # the fixture
@@ -71,7 +71,7 @@ def test_first_extraction_pages_waits_out_429s_and_retries_a_500(fake, tmp_path)
     ]
     companies = fake.asked(SEARCH.format("companies"))
     assert [c.get("after") for c in companies] == [None, None, "2"]  # the 429, two pages of two
-    until = millis(hubspot_world.FIRST - hubspot_world_lag())
+    until = millis(hubspot_world.FIRST - INDEX_LAG)
     assert all(filters(c) == {"LTE": until} for c in companies)
     assert companies[0]["sorts"] == [
         {"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"}
@@ -118,20 +118,13 @@ def test_first_extraction_pages_waits_out_429s_and_retries_a_500(fake, tmp_path)
     assert all(f"Bearer {TOKEN}" not in json.dumps(b) for _, b in fake.requests)
 
 
-def hubspot_world_lag():
-    from upsell.connectors.hubspot import INDEX_LAG
-
-    return INDEX_LAG
-
-
 def test_the_incremental_extraction_searches_what_changed_since_the_first(fake, tmp_path):
     run(fake, tmp_path)
     hubspot_world.second_changes(fake.world)
     fake.requests.clear()
     done = run(fake, tmp_path, now=hubspot_world.SECOND)
     assert done.mode == "changes" and done.delivery.name == "2026-11-10"
-    lag = hubspot_world_lag()
-    first, second = (millis(d - lag) for d in (hubspot_world.FIRST, hubspot_world.SECOND))
+    first, second = (millis(d - INDEX_LAG) for d in (hubspot_world.FIRST, hubspot_world.SECOND))
     asked = fake.asked(SEARCH.format("deals"))
     assert filters(asked[0]) == {"GTE": str(int(first) + 1), "LTE": second}
     assert done.rows == {
