@@ -18,6 +18,7 @@ from tests.engine_runs import files_holding
 from tests.fakes import hubspot_server, hubspot_world
 from tests.hubspot_fake import TOKEN, env_of, run
 from upsell.connectors import hubspot_api
+from upsell.connectors import run as connectors_run
 from upsell.connectors.hubspot import INDEX_LAG, HubSpotSettings
 from upsell.errors import UpsellError
 
@@ -272,7 +273,6 @@ def test_with_stripe_one_delivery_holds_both_and_linked_customers_are_hubspots_a
     from tests.fakes import stripe_world
     from tests.fakes.stripe_server import FakeStripe
     from tests.fakes.stripe_server import serve as serve_stripe
-    from upsell.connectors import run as connectors_run
 
     stripe = FakeStripe(key="sk_test_fake_hs_pair_1")
     stripe_world.load(stripe, stripe_world.first_world())
@@ -326,3 +326,18 @@ def test_the_hubspot_asset_in_dagster_writes_a_delivery_and_keeps_the_token_out(
     assert metadata["rows"].value["crm_survey_responses"] == 4
     assert metadata["left_out"].value == 2 and TOKEN not in str(metadata)
     assert files_holding(tmp_path, TOKEN) == []
+
+
+def test_hubspot_out_of_reach_is_said_in_words(tmp_path):
+    import socket
+
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    env = {"UPSELL_HUBSPOT_TOKEN": TOKEN, "UPSELL_HUBSPOT_BASE_URL": f"http://127.0.0.1:{port}"}
+    with pytest.raises(UpsellError, match=r"^cannot reach HubSpot for the search of companies: "):
+        connectors_run.extract(
+            ["hubspot"], env, tmp_path / "landing", tmp_path / "state", "EUR",
+            now=hubspot_world.FIRST,
+        )  # fmt: skip
+    assert dated(tmp_path / "landing") == []

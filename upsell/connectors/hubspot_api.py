@@ -68,7 +68,7 @@ def search_pages(
     after: str | None,
     token: Secret,
 ) -> Iterator[tuple[list[dict], str | None]]:
-    """Each page of the objects modified in (since, until], oldest first, from ``after`` on,
+    """Each page of the objects modified in [since, until], oldest first, from ``after`` on,
     with the ``after`` to resume from (None at the end of this query)."""
     filters = [Filter(property_name=modified, operator="LTE", value=str(until_ms))]
     if since_ms is not None:
