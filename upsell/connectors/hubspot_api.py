@@ -123,8 +123,9 @@ def associations(
             source = str(_field(_field(result, "from", dict, "association"), "id", str, "from"))
             for to in _field(result, "to", list, f"{from_type} {source} association"):
                 labels = [t.get("label") for t in to.get("associationTypes") or []]
+                target = _field(to, "toObjectId", int, f"{from_type} {source} association")
                 found.setdefault(source, []).append(
-                    {"id": str(to.get("toObjectId")), "labels": [x for x in labels if x]}
+                    {"id": str(target), "labels": [x for x in labels if x]}
                 )
             after = ((result.get("paging") or {}).get("next") or {}).get("after")
             if after:
