@@ -341,3 +341,38 @@ def test_hubspot_out_of_reach_is_said_in_words(tmp_path):
             now=hubspot_world.FIRST,
         )  # fmt: skip
     assert dated(tmp_path / "landing") == []
+
+
+def company(**props):
+    stamps = {"createdate": "2026-06-01T09:00:00.000Z", "hs_lastmodifieddate": "1780304400000"}
+    return {"id": "9", "properties": {**stamps, **props}}
+
+
+@pytest.mark.parametrize(
+    "props, column, expected",
+    [
+        ({"country": "de"}, "country", "DE"),
+        ({"country": "Deutschland"}, "country", "Deutschland"),  # passed on: quarantined
+        ({}, "country", "ZZ"),
+        ({"numberofemployees": "999.0"}, "segment", "mid_market"),
+        ({"numberofemployees": "999.0"}, "employee_count", "999"),
+        ({"numberofemployees": "1000"}, "segment", "enterprise"),
+        ({"upsell_segment": "Whale"}, "segment", "whale"),  # passed on: quarantined
+        ({}, "updated_at", "2026-06-01T09:00:00Z"),  # from milliseconds
+    ],
+)
+def test_the_company_mapping_reads_hubspots_free_text(props, column, expected):
+    from upsell.connectors import hubspot_map
+
+    assert hubspot_map.account_row(company(**props), "eur")[column] == expected
+
+
+def test_an_unreadable_date_is_said_in_words():
+    from upsell.connectors import hubspot_map
+
+    with pytest.raises(UpsellError) as raised:
+        hubspot_map.account_row(company(createdate="yesterday"), "EUR")
+    assert str(raised.value) == (
+        "HubSpot company 9: field properties.createdate should be a date and time but is str "
+        "'yesterday'; the API's answer has changed shape: nothing was delivered"
+    )
