@@ -36,6 +36,7 @@ DEFAULTS = {
     "UPSELL_CONNECTOR_STATE_DIR": "data/connectors",
     "UPSELL_CONNECTORS_CRON": "0 5 * * *",
     "UPSELL_STRIPE_BASE_URL": "https://api.stripe.com",
+    "UPSELL_HUBSPOT_BASE_URL": "https://api.hubapi.com",
 }
 TARGETS = ("duckdb", "postgres", "spark")
 
@@ -53,6 +54,7 @@ _MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
 OTHER_SETTINGS = (
     "UPSELL_PII_SALT",
     "UPSELL_STRIPE_API_KEY",
+    "UPSELL_HUBSPOT_TOKEN",
     "UPSELL_SHOPIFY_TOKEN",
     "UPSELL_SHOPIFY_SHOP",
     "UPSELL_SHOPIFY_BASE_URL",
