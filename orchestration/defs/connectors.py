@@ -42,7 +42,7 @@ def _connector_asset(source: str) -> dg.AssetsDefinition:
             # so that the other jobs never depend on it
             state = Settings.from_env(paths=tuple(OPTIONAL_PATHS)).connector_state_dir
             done = source_module(source).extract(
-                os.environ, installation.landing, state, installation.reporting_currency
+                os.environ, installation.delivery_target, state, installation.reporting_currency
             )
         except UpsellError as exc:
             raise dg.Failure(description=f"{source}: {exc}") from None

@@ -94,7 +94,7 @@ def _extract(settings, state: State, landing: Path, fallback_currency: str, now,
     resumed = plan is not None
     if plan is None:
         plan = state.start(_plan(committed, now, full))
-    remove_partial_deliveries(landing)
+    remove_partial_deliveries(landing, own_upload=plan.get("uploading"))
     api = stripe_api.client(settings.api_key, settings.base_url)
     _fetch(api, settings.api_key, state, plan)
     rows, left_out, new_state = _map(state, plan, committed, fallback_currency)
@@ -112,7 +112,15 @@ def _deliver(state: State, plan: dict, landing: Path, now: datetime, rows) -> Pa
         return landing / plan["delivered"]
     if not rows:
         return None
-    delivery = write_delivery(landing, now.date(), rows)
+    day = now.date().isoformat()
+
+    def started() -> None:  # a bucket's folder without _SUCCESS is then known to be ours
+        plan["uploading"] = day
+        state.save_checkpoint(plan)
+
+    delivery = write_delivery(
+        landing, now.date(), rows, resuming=plan.get("uploading") == day, started=started
+    )
     plan["delivered"] = delivery.name
     state.save_checkpoint(plan)
     return delivery
