@@ -232,8 +232,11 @@ def _upload_delivery(
         if fs.exists(folder):
             fs.rm(folder, recursive=True)
         for table, table_rows in rows.items():
-            with fs.open(f"{folder}/{table}.parquet", "wb") as out:
-                pq.write_table(_arrow(table, table_rows), out)
+            # whole in memory, then one upload: a file object left by an error would still
+            # upload what it had on closing
+            out = pa.BufferOutputStream()
+            pq.write_table(_arrow(table, table_rows), out)
+            fs.pipe_file(f"{folder}/{table}.parquet", out.getvalue().to_pybytes())
         fs.pipe_file(f"{folder}/{SUCCESS_MARKER}", b"")
     except OSError as exc:
         raise UpsellError(
