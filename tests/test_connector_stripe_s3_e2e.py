@@ -37,9 +37,9 @@ def test_a_bucket_landing_zone_gives_the_mrr_worked_out_by_hand(fake, bucket, tm
     }
     # what `upsell extract stripe` does, at the fixture's two moments
     settings = Settings.from_env(env, paths=("landing_dir", *OPTIONAL_PATHS))
-    first = extract("stripe", env, settings, now=stripe_world.FIRST)
+    [first] = extract(["stripe"], env, settings, now=stripe_world.FIRST)
     fake.world["events"] += stripe_world.second_events()
-    second = extract("stripe", env, settings, now=stripe_world.SECOND)
+    [second] = extract(["stripe"], env, settings, now=stripe_world.SECOND)
     assert str(first.delivery) == f"{url}/2026-10-20" and second.delivery.name == "2026-11-10"
     bucket_name = url.removeprefix("s3://")
     assert sorted(fs.ls(f"{bucket_name}/2026-10-20")) == sorted(

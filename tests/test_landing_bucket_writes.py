@@ -13,7 +13,8 @@ from tests import s3_server, stripe_fake
 from tests.fakes.stripe_world import FIRST
 from tests.stripe_fake import env_of
 from upsell.config import Settings
-from upsell.connectors import common, stripe
+from upsell.connectors import common
+from upsell.connectors import run as connectors_run
 from upsell.connectors.common import remove_partial_deliveries, write_delivery
 from upsell.contract import TABLES
 from upsell.errors import UpsellError
@@ -92,8 +93,8 @@ def test_only_this_sources_own_partial_upload_is_removed(bucket):
     fs.pipe_file(f"{root}/2026-10-21/sub_plans.parquet", b"someone else's")
     fs.pipe_file(f"{root}/2026-10-19/sub_plans.parquet", b"done")
     fs.pipe_file(f"{root}/2026-10-19/_SUCCESS", b"")
-    remove_partial_deliveries(BucketPath(url), own_upload="2026-10-20")
-    remove_partial_deliveries(BucketPath(url), own_upload="2026-10-19")  # complete: kept
+    remove_partial_deliveries(BucketPath(url), own_uploads=["2026-10-20", None])
+    remove_partial_deliveries(BucketPath(url), own_uploads=["2026-10-19"])  # complete: kept
     remove_partial_deliveries(BucketPath(url))
     assert sorted(p.rsplit("/", 1)[-1] for p in fs.ls(root)) == ["2026-10-19", "2026-10-21"]
 
@@ -143,14 +144,15 @@ def test_a_stripe_extraction_killed_mid_upload_resumes_into_its_own_folder(
 ):
     url, fs = bucket
     root = url.removeprefix("s3://")
+    args = (env_of(fake), BucketPath(url), tmp_path / "state", "EUR", FIRST)
     monkeypatch.setattr(common.pq, "write_table", dies_after_one(common.pq.write_table))
     with pytest.raises(UpsellError, match="so nothing was delivered"):
-        stripe.extract(env_of(fake), BucketPath(url), tmp_path / "state", "EUR", now=FIRST)
+        connectors_run.extract(["stripe"], *args)
     monkeypatch.undo()
     assert len(fs.ls(f"{root}/2026-10-20")) == 1  # one table, no _SUCCESS
     assert "uploading" in (tmp_path / "state" / "stripe" / "run" / "run.json").read_text()
 
-    done = stripe.extract(env_of(fake), BucketPath(url), tmp_path / "state", "EUR", now=FIRST)
+    [done] = connectors_run.extract(["stripe"], *args)
     assert done.resumed and done.delivery == BucketPath(f"{url}/2026-10-20")
     assert sorted(p.rsplit("/", 1)[-1] for p in fs.ls(f"{root}/2026-10-20")) == sorted(
         ["_SUCCESS", *(f"{t}.parquet" for t in done.rows)]

@@ -67,13 +67,13 @@ def _extract(args: argparse.Namespace, settings: Settings) -> int:
 
     from upsell.connectors import extract
 
-    done = extract(args.source, os.environ, settings, full=args.full)
-    where = f"delivery {done.delivery}" if done.delivery else "no delivery (nothing changed)"
-    counts = ", ".join(f"{n:,} {t}" for t, n in done.rows.items()) or "no rows"
-    resumed = " (resumed)" if done.resumed else ""
-    print(f"{args.source}: {done.mode} extraction{resumed}: {counts}; {where}")
-    for why in done.left_out:
-        print(f"  left out: {why}")
+    for done in extract(args.sources, os.environ, settings, full=args.full):
+        where = f"delivery {done.delivery}" if done.delivery else "no delivery (nothing changed)"
+        counts = ", ".join(f"{n:,} {t}" for t, n in done.rows.items()) or "no rows"
+        resumed = " (resumed)" if done.resumed else ""
+        print(f"{done.source}: {done.mode} extraction{resumed}: {counts}; {where}")
+        for why in done.left_out:
+            print(f"  left out: {why}")
     return 0
 
 
@@ -194,13 +194,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     ext = sub.add_parser(
         "extract",
-        help="pull a source system's changes into one new landing-zone delivery",
-        description="Extract what SOURCE created or changed since its previous extraction (the "
-        "first time: everything) and write it as one dated delivery in the landing zone, "
-        "_SUCCESS last. A failed extraction writes nothing, keeps the cursor, and is resumed "
-        "by the next one. docs/connectors.md says what each source needs.",
+        help="pull source systems' changes into one new landing-zone delivery",
+        description="Extract what each SOURCE created or changed since its previous extraction "
+        "(the first time: everything) and write it all as one dated delivery in the landing "
+        "zone, _SUCCESS last. A failed extraction writes nothing, keeps the cursors, and is "
+        "resumed by the next one. docs/connectors.md says what each source needs.",
     )
-    ext.add_argument("source", choices=sorted(SOURCES), help="the source system")
+    ext.add_argument(
+        "sources",
+        nargs="+",
+        choices=sorted(SOURCES),
+        metavar="SOURCE",
+        help=f"the source systems: {', '.join(sorted(SOURCES))}",
+    )
     ext.add_argument(
         "--full", action="store_true", help="extract everything again, not only the changes"
     )

@@ -1,10 +1,12 @@
 """What every connector shares: its secret, its base URL, its state (the cursor), the pages it
 has fetched so far (so a failed extraction resumes), and the delivery it writes.
 
-A connector run is: fetch into a staging folder page by page (each page checkpointed), map the
-staged objects to contract rows, write one delivery (into a hidden folder renamed into place,
-``_SUCCESS`` inside it last), and only then move the cursor. A failure at any step leaves no
-delivery and the cursor where it was; the next run resumes from the last checkpointed page.
+A source's part of a run (its module's ``prepare``) is: fetch into a staging folder page by
+page (each page checkpointed) and map the staged objects to contract rows. The run
+(``upsell.connectors.run``) then writes one delivery of every source's rows (into a hidden
+folder renamed into place, ``_SUCCESS`` inside it last), and only then moves each cursor. A
+failure at any step leaves no delivery and the cursors where they were; the next run resumes
+from the last checkpointed page.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -72,6 +75,18 @@ def base_url_setting(env, name: str, default: str) -> str:
     return url
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A source's part of an extraction, ready to be delivered."""
+
+    source: str
+    mode: str  # "full" or "changes"
+    rows: dict[str, list[dict]]  # contract table -> its rows (no empty table)
+    left_out: list[str]  # objects not mapped, and why
+    state: dict  # what to commit once delivered, the new "cursor" included
+    resumed: bool
+
+
 class State:
     """A source's committed state (``state.json``: the cursor and what the mapping must
     remember between runs) and its run in progress (``run/``: checkpoint and staged pages)."""
@@ -105,6 +120,34 @@ class State:
     def checkpoint(self) -> dict | None:
         """The run in progress a failure left, to resume, or None."""
         return _read_json(self.run / "run.json", None)
+
+    def resume_or_start(self, full: bool, new_plan: Callable[[], dict]) -> tuple[dict, bool]:
+        """The run a failure left (and True), else a new one from ``new_plan()``. A failed
+        run of changes is given up for a full extraction unless it was delivered already."""
+        plan = self.checkpoint()
+        if plan is not None and full and plan["mode"] != "full" and not plan.get("delivered"):
+            plan = None
+        if plan is None:
+            return self.start(new_plan()), False
+        return plan, True
+
+    def delivered(self) -> str | None:
+        """The delivery folder the run in progress already wrote its rows into, if any."""
+        plan = self.checkpoint()
+        return plan.get("delivered") if plan else None
+
+    def mark_delivered(self, name: str) -> None:
+        plan = self.checkpoint() or {}
+        self.save_checkpoint({**plan, "delivered": name})
+
+    def uploading(self) -> str | None:
+        """The day whose delivery the run in progress began uploading to a bucket, if any."""
+        plan = self.checkpoint()
+        return plan.get("uploading") if plan else None
+
+    def mark_uploading(self, day: str) -> None:
+        plan = self.checkpoint() or {}
+        self.save_checkpoint({**plan, "uploading": day})
 
     def start(self, plan: dict) -> dict:
         shutil.rmtree(self.run, ignore_errors=True)
@@ -195,14 +238,16 @@ def write_delivery(
     return final
 
 
-def remove_partial_deliveries(landing: Path | BucketPath, own_upload: str | None = None) -> None:
+def remove_partial_deliveries(
+    landing: Path | BucketPath, own_uploads: Iterable[str | None] = ()
+) -> None:
     """Hidden folders a killed run left in the landing zone (never a delivery: no date name).
-    In a bucket: the folder ``own_upload`` (the day this source's checkpoint says it began
-    uploading) if it has no ``_SUCCESS``; folders other writers are still writing stay."""
+    In a bucket: the folders of ``own_uploads`` (the days the run's checkpoints say it began
+    uploading) that have no ``_SUCCESS``; folders other writers are still writing stay."""
     if isinstance(landing, BucketPath):
-        if own_upload:
-            fs, root = landing.filesystem()
-            folder = f"{root}/{own_upload}"
+        fs, root = landing.filesystem()
+        for day in sorted({d for d in own_uploads if d}):
+            folder = f"{root}/{day}"
             if fs.exists(folder) and not fs.exists(f"{folder}/{SUCCESS_MARKER}"):
                 fs.rm(folder, recursive=True)
         return

@@ -70,6 +70,11 @@ def account_id(customer: dict) -> str:
     return meta(customer, "account_id", "customer") or get(customer, "id", str, "customer")
 
 
+def linked(customer: dict) -> bool:
+    """Whether the customer names the CRM account it belongs to."""
+    return meta(customer, "account_id", "customer") is not None
+
+
 def account_row(customer: dict, updated_at: int, fallback_currency: str) -> dict:
     what = "customer"
     address = get(customer, "address", dict, what, optional=True) or {}
