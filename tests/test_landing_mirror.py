@@ -4,8 +4,11 @@ changed delivery copied again, and never half a delivery in the mirror."""
 
 from __future__ import annotations
 
+import dagster as dg
 import pytest
 
+from orchestration.defs.ingest import new_delivery_sensor
+from orchestration.resources import Installation
 from tests import s3_server
 from upsell.errors import UpsellError
 from upsell.ingest.deliveries import find_deliveries
@@ -140,3 +143,29 @@ def test_a_missing_landing_zone_is_said(bucket, tmp_path):
     url, _ = bucket
     with pytest.raises(UpsellError, match=f"landing directory {url}/nowhere does not exist"):
         mirror_landing(BucketPath(f"{url}/nowhere"), tmp_path / "cache")
+
+
+def test_the_sensor_looks_at_the_bucket_through_its_mirror(bucket, tmp_path):
+    url, fs = bucket
+    put(fs, url, {"2026-10-01/crm_accounts.csv": ACCOUNTS})
+    resource = Installation(
+        path=str(tmp_path / "w.duckdb"),
+        landing_dir=url,
+        landing_cache_dir=str(tmp_path / "cache"),
+    )
+
+    def sense(cursor=None):
+        ctx = dg.build_sensor_context(
+            instance=instance, cursor=cursor, resources={"installation": resource}
+        )
+        return new_delivery_sensor(ctx), ctx
+
+    with dg.instance_for_test() as instance:
+        skip, _ = sense()
+        assert isinstance(skip, dg.SkipReason)  # not complete yet
+        put(fs, url, {"2026-10-01/_SUCCESS": b""})
+        request, ctx = sense()
+        assert request.run_key == "delivery-2026-10-01" and ctx.cursor == "2026-10-01"
+        put(fs, url, {"20261002/crm_accounts.csv": ACCOUNTS, "20261002/_SUCCESS": b""})
+        request, _ = sense(cursor="2026-10-01")
+        assert request.run_key.startswith("refused-")
