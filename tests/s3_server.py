@@ -45,6 +45,7 @@ def bucket(s3_endpoint):
     """``s3://<fresh bucket>/landing`` and the filesystem that reaches it."""
     import s3fs
 
+    s3fs.S3FileSystem.clear_instance_cache()  # none made under another test's environment
     fs = s3fs.S3FileSystem(skip_instance_cache=True, use_listings_cache=False)
     name = f"upsell-{uuid.uuid4().hex[:12]}"
     fs.mkdir(name)

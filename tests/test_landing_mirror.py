@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dagster as dg
 import pytest
+import s3fs
 
 from orchestration.defs.ingest import new_delivery_sensor
 from orchestration.resources import Installation
@@ -109,7 +110,7 @@ def test_a_file_vanishing_mid_copy_leaves_nothing_half_mirrored(bucket, tmp_path
     with pytest.raises(UpsellError) as caught:
         mirror_landing(BucketPath(url), tmp_path / "cache")
     assert str(caught.value) == (
-        f"{url}/2026-10-01/sub_plans.csv vanished while it was being copied: the delivery is "
+        f"{url}/2026-10-01/sub_plans.csv vanished while being copied: the delivery is "
         "being rewritten although it has _SUCCESS; nothing of it was mirrored; run again once "
         "its exporter has finished"
     )
@@ -169,3 +170,20 @@ def test_the_sensor_looks_at_the_bucket_through_its_mirror(bucket, tmp_path):
         put(fs, url, {"20261002/crm_accounts.csv": ACCOUNTS, "20261002/_SUCCESS": b""})
         request, _ = sense(cursor="2026-10-01")
         assert request.run_key.startswith("refused-")
+
+
+def test_missing_credentials_are_said_in_words(bucket, tmp_path, monkeypatch):
+    url, _ = bucket
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    s3fs.S3FileSystem.clear_instance_cache()  # the one made with the credentials
+    with pytest.raises(UpsellError) as caught:
+        mirror_landing(BucketPath(url), tmp_path / "cache")
+    assert str(caught.value) == (
+        f"cannot list the landing zone {url} (NoCredentialsError: Unable to locate "
+        "credentials): check the address and the storage credentials (for S3: the AWS_* "
+        "variables, AWS_ENDPOINT_URL, ~/.aws)"
+    )

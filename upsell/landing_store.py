@@ -9,6 +9,8 @@ so no message or state file can hold them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from upsell.errors import UpsellError
@@ -18,6 +20,29 @@ _URL = re.compile(r"^[a-z][a-z0-9+.-]*://")
 
 def is_url(text: str) -> bool:
     return bool(_URL.match(text))
+
+
+def storage_errors() -> tuple[type[BaseException], ...]:
+    """What a filesystem library raises for an unreachable store or missing credentials
+    (s3fs passes botocore's own errors through, such as NoCredentialsError)."""
+    try:
+        from botocore.exceptions import BotoCoreError
+    except ImportError:
+        return (OSError,)
+    return (OSError, BotoCoreError)
+
+
+@contextmanager
+def reaching(what: str) -> Iterator[None]:
+    """``what`` (``list the landing zone s3://...``) said in words when the store refuses or
+    cannot be reached; the library's messages name no secret."""
+    try:
+        yield
+    except storage_errors() as exc:
+        raise UpsellError(
+            f"cannot {what} ({type(exc).__name__}: {exc}): check the address and the storage "
+            "credentials (for S3: the AWS_* variables, AWS_ENDPOINT_URL, ~/.aws)"
+        ) from None
 
 
 class BucketPath:

@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 
 from upsell.contract import SUCCESS_MARKER, TABLES
 from upsell.errors import UpsellError
-from upsell.landing_store import BucketPath
+from upsell.landing_store import BucketPath, reaching, storage_errors
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -245,11 +245,12 @@ def remove_partial_deliveries(
     In a bucket: the folders of ``own_uploads`` (the days the run's checkpoints say it began
     uploading) that have no ``_SUCCESS``; folders other writers are still writing stay."""
     if isinstance(landing, BucketPath):
-        fs, root = landing.filesystem()
-        for day in sorted({d for d in own_uploads if d}):
-            folder = f"{root}/{day}"
-            if fs.exists(folder) and not fs.exists(f"{folder}/{SUCCESS_MARKER}"):
-                fs.rm(folder, recursive=True)
+        with reaching(f"remove this run's partial upload from {landing}"):
+            fs, root = landing.filesystem()
+            for day in sorted({d for d in own_uploads if d}):
+                folder = f"{root}/{day}"
+                if fs.exists(folder) and not fs.exists(f"{folder}/{SUCCESS_MARKER}"):
+                    fs.rm(folder, recursive=True)
         return
     for leftover in landing.glob(".????-??-??.partial-*") if landing.is_dir() else ():
         shutil.rmtree(leftover, ignore_errors=True)
@@ -283,9 +284,10 @@ def _upload_delivery(
             pq.write_table(_arrow(table, table_rows), out)
             fs.pipe_file(f"{folder}/{table}.parquet", out.getvalue().to_pybytes())
         fs.pipe_file(f"{folder}/{SUCCESS_MARKER}", b"")
-    except OSError as exc:
+    except storage_errors() as exc:
+        why = getattr(exc, "strerror", None) or exc
         raise UpsellError(
-            f"cannot write the delivery {final} ({exc.strerror or exc}): it has no "
+            f"cannot write the delivery {final} ({why}): it has no "
             f"{SUCCESS_MARKER}, so nothing was delivered; the next extraction writes it again"
         ) from None
     return final

@@ -25,20 +25,19 @@ from pathlib import Path
 from upsell.contract import SUCCESS_MARKER
 from upsell.errors import UpsellError
 from upsell.ingest.deliveries import delivery_day
-from upsell.landing_store import BucketPath
+from upsell.landing_store import BucketPath, reaching
 
 
 def mirror_landing(bucket: BucketPath, cache: Path) -> Path:
     """Bring the mirror of ``bucket`` in ``cache`` up to date; the local landing folder."""
-    fs, root = bucket.filesystem()
-    try:
-        found = fs.find(root, withdirs=True, detail=True)
-    except FileNotFoundError:
-        found = {}
-    except OSError as exc:
-        raise UpsellError(f"cannot list the landing zone {bucket} ({exc})") from None
-    if not found and not fs.exists(root):
-        raise UpsellError(f"landing directory {bucket} does not exist")
+    with reaching(f"list the landing zone {bucket}"):
+        fs, root = bucket.filesystem()
+        try:
+            found = fs.find(root, withdirs=True, detail=True)
+        except FileNotFoundError:
+            found = {}
+        if not found and not fs.exists(root):
+            raise UpsellError(f"landing directory {bucket} does not exist")
     entries = _entries(root, found)
     mirror, staging, record = cache / "landing", cache / "staging", cache / "listing.json"
     listings = _read_listings(record, bucket)
@@ -96,10 +95,11 @@ def _copy_delivery(fs, bucket: BucketPath, name: str, files: dict, mirror: Path,
             target = tmp / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             source = f"{bucket}/{name}/{rel}"
-            try:
-                fs.get_file(info["name"], str(target))
-            except FileNotFoundError:
-                raise UpsellError(_changing(source, "vanished while it was being copied")) from None
+            with reaching(f"copy {source}"):
+                try:
+                    fs.get_file(info["name"], str(target))
+                except FileNotFoundError:
+                    raise UpsellError(_changing(source, "vanished while being copied")) from None
             if info.get("size") is not None and target.stat().st_size != info["size"]:
                 raise UpsellError(_changing(source, "changed size while it was being copied"))
         final = mirror / name
