@@ -157,3 +157,14 @@ def test_a_stripe_extraction_killed_mid_upload_resumes_into_its_own_folder(
     assert sorted(p.rsplit("/", 1)[-1] for p in fs.ls(f"{root}/2026-10-20")) == sorted(
         ["_SUCCESS", *(f"{t}.parquet" for t in done.rows)]
     )
+
+
+def test_the_sample_generator_writes_no_bucket(monkeypatch, capsys):
+    from upsell.cli import main
+
+    monkeypatch.setenv("UPSELL_LANDING_DIR", "s3://acme-landing/upsell")
+    assert main(["generate"]) == 2
+    assert capsys.readouterr().err == (
+        "upsell generate: error: upsell generate writes a local folder, and UPSELL_LANDING_DIR "
+        "is s3://acme-landing/upsell: give --out\n"
+    )

@@ -187,3 +187,18 @@ def test_missing_credentials_are_said_in_words(bucket, tmp_path, monkeypatch):
         "credentials): check the address and the storage credentials (for S3: the AWS_* "
         "variables, AWS_ENDPOINT_URL, ~/.aws)"
     )
+
+
+def test_any_fsspec_url_is_mirrored_the_same_way(tmp_path):
+    remote = tmp_path / "export"
+    (remote / "2026-10-01").mkdir(parents=True)
+    (remote / "2026-10-01" / "crm_accounts.csv").write_bytes(ACCOUNTS)
+    (remote / "2026-10-01" / "_SUCCESS").touch()
+    (remote / "2026-10-02").mkdir()
+    mirror = mirror_landing(BucketPath(f"file://{remote}"), tmp_path / "cache")
+    found = find_deliveries(mirror)
+    assert [(d.day.isoformat(), d.complete) for d in found.deliveries] == [
+        ("2026-10-01", True),
+        ("2026-10-02", False),
+    ]
+    assert found.deliveries[0].files["crm_accounts"].read_bytes() == ACCOUNTS
