@@ -51,7 +51,14 @@ _SPARK_MASTER = re.compile(r"^(local(\[(\d+|\*)\])?|yarn|(spark|k8s|mesos)://[^\
 _MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
 # Settings read elsewhere (dbt's profile, at run time) that a misspelling check must know.
 # The connectors' secrets (upsell/connectors/), read only by the extraction that needs them.
-OTHER_SETTINGS = ("UPSELL_PII_SALT", "UPSELL_STRIPE_API_KEY")
+# Shopify's base URL defaults to https://<UPSELL_SHOPIFY_SHOP>, so it has no fixed default.
+OTHER_SETTINGS = (
+    "UPSELL_PII_SALT",
+    "UPSELL_STRIPE_API_KEY",
+    "UPSELL_SHOPIFY_TOKEN",
+    "UPSELL_SHOPIFY_SHOP",
+    "UPSELL_SHOPIFY_BASE_URL",
+)
 PATHS = {
     "landing_dir": "UPSELL_LANDING_DIR",
     "warehouse": "UPSELL_WAREHOUSE",

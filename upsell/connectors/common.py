@@ -31,6 +31,31 @@ from upsell.errors import UpsellError
 from upsell.landing_store import BucketPath, reaching, storage_errors
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+_MISSING = object()
+
+
+def checked(obj: dict, path: str, kind, vendor: str, what: str, optional: bool = False):
+    """``obj[path]`` (dots go deeper) if it has type ``kind``; None if ``optional`` and null.
+    Anything else stops the extraction with the object, the field and what came instead (the
+    vendor changed a shape, or a proxy mangled it)."""
+    value = obj
+    for part in path.split("."):
+        value = value.get(part, _MISSING) if isinstance(value, dict) else _MISSING
+    if value is None and optional:
+        return None
+    if (
+        value is _MISSING
+        or value is None
+        or not isinstance(value, kind)
+        or (isinstance(value, bool) and kind is not bool)
+    ):
+        got = "nothing" if value is _MISSING else f"{type(value).__name__} {value!r:.40}"
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise UpsellError(
+            f"{vendor} {what} {obj.get('id', '?')}: field {path} should be {names} but is {got}; "
+            "the API's answer has changed shape: nothing was delivered"
+        )
+    return value
 
 
 class Secret:

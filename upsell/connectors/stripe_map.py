@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from upsell.connectors.common import checked
 from upsell.contract import enum
-from upsell.errors import UpsellError
 
 # Stripe amounts are in the currency's smallest unit; these currencies have none or three
 # decimals (Stripe's list of zero-decimal and three-decimal currencies).
@@ -25,29 +25,11 @@ META = "upsell_"  # metadata keys this mapping reads start with it
 SEGMENTS = enum("crm_accounts", "segment")
 INVOICE_STATUS = {"open", "paid", "void", "uncollectible"}  # drafts are not issued yet
 MONTHS = {"month": 1, "year": 12}
-_MISSING = object()
 
 
 def get(obj: dict, path: str, kind: type | tuple[type, ...], what: str, optional=False):
     """``obj[path]`` (dots go deeper) if it has type ``kind``; None if ``optional`` and null."""
-    value = obj
-    for part in path.split("."):
-        value = value.get(part, _MISSING) if isinstance(value, dict) else _MISSING
-    if value is None and optional:
-        return None
-    if (
-        value is _MISSING
-        or value is None
-        or not isinstance(value, kind)
-        or (isinstance(value, bool) and kind is not bool)
-    ):
-        got = "nothing" if value is _MISSING else f"{type(value).__name__} {value!r:.40}"
-        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise UpsellError(
-            f"Stripe {what} {obj.get('id', '?')}: field {path} should be {names} but is {got}; "
-            "the API's answer has changed shape: nothing was delivered"
-        )
-    return value
+    return checked(obj, path, kind, "Stripe", what, optional)
 
 
 def ts(seconds: int) -> str:
