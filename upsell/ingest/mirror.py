@@ -11,11 +11,12 @@ stray file as an empty file, an undated folder with its ``_SUCCESS``), so that w
 loader and the sensor report about it is reported as for a local landing zone.
 
 Layout of the cache folder: ``landing/`` (the mirror), ``listing.json`` (the URL mirrored
-and each delivery's listing), ``staging/`` (copies in progress).
+and each delivery's listing), ``staging/`` (copies in progress), ``lock``.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -30,6 +31,14 @@ from upsell.landing_store import BucketPath, reaching
 
 def mirror_landing(bucket: BucketPath, cache: Path) -> Path:
     """Bring the mirror of ``bucket`` in ``cache`` up to date; the local landing folder."""
+    cache.mkdir(parents=True, exist_ok=True)
+    # the sensor (in Dagster's daemon) and a run may mirror at once: one after the other
+    with (cache / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _mirror(bucket, cache)
+
+
+def _mirror(bucket: BucketPath, cache: Path) -> Path:
     with reaching(f"list the landing zone {bucket}"):
         fs, root = bucket.filesystem()
         try:
