@@ -111,6 +111,7 @@ def _copy_delivery(fs, bucket: BucketPath, name: str, files: dict, mirror: Path,
                     raise UpsellError(_changing(source, "vanished while being copied")) from None
             if info.get("size") is not None and target.stat().st_size != info["size"]:
                 raise UpsellError(_changing(source, "changed size while it was being copied"))
+        tmp.chmod(0o755)  # mkdtemp's 0700, as a folder written in place would not have
         final = mirror / name
         if final.exists():
             old = Path(tempfile.mkdtemp(dir=staging, prefix=f"{name}.old."))
