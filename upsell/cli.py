@@ -8,8 +8,9 @@ import sys
 import traceback
 from datetime import UTC, date, datetime, timedelta
 
-from upsell.config import OPTIONAL_PATHS, PATHS, Settings, safe_path
+from upsell.config import OPTIONAL_PATHS, PATHS, Settings, local_landing, safe_path
 from upsell.errors import UpsellError
+from upsell.landing_store import BucketPath
 
 
 def _date(text: str) -> date:
@@ -32,6 +33,10 @@ def _generate(args: argparse.Namespace, settings: Settings) -> int:
         reporting_currency=settings.reporting_currency,
     )
     out = safe_path(args.out, "--out") if args.out else settings.landing_dir
+    if isinstance(out, BucketPath):
+        raise UpsellError(
+            f"upsell generate writes a local folder, and UPSELL_LANDING_DIR is {out}: give --out"
+        )
     truth = safe_path(args.truth_out, "--truth-out")
     report = generate(opts, out, truth, fmt=args.format, injections=tuple(args.inject))
     print(
@@ -47,7 +52,8 @@ def _generate(args: argparse.Namespace, settings: Settings) -> int:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from upsell.serving import unpublished_deliveries
 
-    _, nothing = unpublished_deliveries(settings.landing_dir, settings.serving)
+    landing = local_landing(settings.landing_dir, settings.landing_cache_dir)
+    _, nothing = unpublished_deliveries(landing, settings.serving)
     if nothing:
         print(f"{nothing}; nothing to do")
         return 0

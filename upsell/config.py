@@ -12,10 +12,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from upsell.compat.dagster_cron import is_valid_cron
 from upsell.errors import UpsellError
+from upsell.landing_store import BucketPath, is_url
 from upsell.targets.dsn import libpq_env
 
 DEFAULTS = {
     "UPSELL_LANDING_DIR": "data/landing",
+    "UPSELL_LANDING_CACHE_DIR": "data/landing-cache",
     "UPSELL_WAREHOUSE": "data/warehouse.duckdb",
     "UPSELL_SERVING": "data/serving.duckdb",
     "UPSELL_MODEL_DIR": "models",
@@ -167,7 +169,7 @@ class Settings:
     """Every setting, validated at start-up. A path a command does not use is None (it is
     neither checked nor needed, see ``from_env(paths=...)``)."""
 
-    landing_dir: Path | None
+    landing_dir: Path | BucketPath | None  # a bucket: read through landing_cache_dir
     warehouse: Path | None
     serving: Path | None
     model_dir: Path | None
@@ -186,6 +188,7 @@ class Settings:
     spark_shuffle_partitions: int = int(DEFAULTS["UPSELL_SPARK_SHUFFLE_PARTITIONS"])
     connector_state_dir: Path | None = None  # the connectors' cursors and resumable runs
     connectors_cron: str = DEFAULTS["UPSELL_CONNECTORS_CRON"]
+    landing_cache_dir: Path | None = None  # the local mirror of a landing zone in a bucket
 
     @classmethod
     def from_env(
@@ -271,8 +274,23 @@ class Settings:
             name = {**PATHS, **OPTIONAL_PATHS}[field]
             return inside(safe_path(get(name), name), roots, name)
 
+        fields = {
+            field: path(field) for field in [*PATHS, *OPTIONAL_PATHS] if field != "landing_dir"
+        }
+        landing = get("UPSELL_LANDING_DIR") if "landing_dir" in paths else ""
+        if is_url(landing):
+            # the allowed roots are for local paths: the bucket's local mirror is one
+            if _UNSAFE_PATH.search(landing):
+                raise UpsellError(
+                    f"UPSELL_LANDING_DIR {landing!r} contains a glob, quote or control character"
+                )
+            cache = "UPSELL_LANDING_CACHE_DIR"
+            fields["landing_dir"] = BucketPath.setting("UPSELL_LANDING_DIR", landing)
+            fields["landing_cache_dir"] = inside(safe_path(get(cache), cache), roots, cache)
+        else:
+            fields["landing_dir"] = path("landing_dir")
         return cls(
-            **{field: path(field) for field in [*PATHS, *OPTIONAL_PATHS]},
+            **fields,
             connectors_cron=_cron("UPSELL_CONNECTORS_CRON", get("UPSELL_CONNECTORS_CRON")),
             reporting_currency=currency,
             bad_row_threshold=threshold,
@@ -299,3 +317,15 @@ def spark_env(master: str, warehouse: Path | None, partitions: int) -> dict[str,
     if warehouse is not None:
         values["UPSELL_SPARK_WAREHOUSE"] = str(warehouse)
     return values
+
+
+def local_landing(landing: Path | BucketPath, cache: Path | None) -> Path:
+    """The local folder the loader reads: the landing zone itself, or a bucket's mirror in
+    ``cache`` brought up to date (its complete deliveries copied, see upsell.ingest.mirror)."""
+    if not isinstance(landing, BucketPath):
+        return landing
+    from upsell.ingest.mirror import mirror_landing
+
+    if cache is None:
+        raise UpsellError(f"the landing zone {landing} is a bucket: set UPSELL_LANDING_CACHE_DIR")
+    return mirror_landing(landing, cache)

@@ -53,7 +53,11 @@ def extract_connectors(context: dg.AssetExecutionContext, installation: Installa
         # so that the other jobs never depend on it
         state = Settings.from_env(paths=tuple(OPTIONAL_PATHS)).connector_state_dir
         extracted = run.extract(
-            selected, os.environ, installation.landing, state, installation.reporting_currency
+            selected,
+            os.environ,
+            installation.delivery_target,
+            state,
+            installation.reporting_currency,
         )
     except UpsellError as exc:
         raise dg.Failure(description=str(exc)) from None

@@ -16,7 +16,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 
 from upsell.contract import SUCCESS_MARKER, TABLES
 from upsell.errors import UpsellError
+from upsell.landing_store import BucketPath, reaching, storage_errors
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 _MISSING = object()
@@ -164,6 +165,15 @@ class State:
         plan = self.checkpoint() or {}
         self.save_checkpoint({**plan, "delivered": name})
 
+    def uploading(self) -> str | None:
+        """The day whose delivery the run in progress began uploading to a bucket, if any."""
+        plan = self.checkpoint()
+        return plan.get("uploading") if plan else None
+
+    def mark_uploading(self, day: str) -> None:
+        plan = self.checkpoint() or {}
+        self.save_checkpoint({**plan, "uploading": day})
+
     def start(self, plan: dict) -> dict:
         shutil.rmtree(self.run, ignore_errors=True)
         self.run.mkdir(parents=True, mode=0o700)
@@ -206,12 +216,27 @@ def _write_json(path: Path, data) -> None:
     os.replace(tmp, path)
 
 
-def write_delivery(landing: Path, day: date, rows: dict[str, list[dict]]) -> Path:
+def write_delivery(
+    landing: Path | BucketPath,
+    day: date,
+    rows: dict[str, list[dict]],
+    resuming: bool = False,
+    started: Callable[[], None] | None = None,
+) -> Path | BucketPath:
     """One delivery of contract tables as Parquet (every value as text, as the contract reads
-    it), ``_SUCCESS`` last, in a hidden folder renamed to ``<landing>/<day>`` at the end."""
+    it), ``_SUCCESS`` last, in a hidden folder renamed to ``<landing>/<day>`` at the end.
+
+    In a bucket (no rename there) the tables go straight to ``<landing>/<day>/``, ``_SUCCESS``
+    last: ``started`` is called before the first byte (the caller records in its checkpoint
+    that the upload began), and ``resuming`` (that record found) lets a folder without
+    ``_SUCCESS`` be overwritten, which only this source's crashed upload can have left."""
     unknown = sorted(set(rows) - set(TABLES))
     if unknown:
         raise UpsellError(f"not contract tables: {', '.join(unknown)}")
+    if isinstance(landing, BucketPath):
+        return _upload_delivery(landing, day, rows, resuming, started)
+    if started is not None:
+        started()
     final = landing / day.isoformat()
     if final.exists():
         raise UpsellError(
@@ -238,10 +263,59 @@ def write_delivery(landing: Path, day: date, rows: dict[str, list[dict]]) -> Pat
     return final
 
 
-def remove_partial_deliveries(landing: Path) -> None:
-    """Hidden folders a killed run left in the landing zone (never a delivery: no date name)."""
+def remove_partial_deliveries(
+    landing: Path | BucketPath, own_uploads: Iterable[str | None] = ()
+) -> None:
+    """Hidden folders a killed run left in the landing zone (never a delivery: no date name).
+    In a bucket: the folders of ``own_uploads`` (the days the run's checkpoints say it began
+    uploading) that have no ``_SUCCESS``; folders other writers are still writing stay."""
+    if isinstance(landing, BucketPath):
+        with reaching(f"remove this run's partial upload from {landing}"):
+            fs, root = landing.filesystem()
+            for day in sorted({d for d in own_uploads if d}):
+                folder = f"{root}/{day}"
+                if fs.exists(folder) and not fs.exists(f"{folder}/{SUCCESS_MARKER}"):
+                    fs.rm(folder, recursive=True)
+        return
     for leftover in landing.glob(".????-??-??.partial-*") if landing.is_dir() else ():
         shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _upload_delivery(
+    landing: BucketPath, day: date, rows, resuming: bool, started: Callable[[], None] | None
+) -> BucketPath:
+    final = landing / day.isoformat()
+    fs, root = landing.filesystem()
+    folder = f"{root}/{day.isoformat()}"
+    try:
+        if fs.exists(f"{folder}/{SUCCESS_MARKER}"):
+            raise UpsellError(
+                f"delivery folder {final} already exists; a delivery is never changed once "
+                "written: extract again on a later day"
+            )
+        if fs.exists(folder) and fs.ls(folder) and not resuming:
+            raise UpsellError(
+                f"{final} exists without {SUCCESS_MARKER}: another writer is delivering it; "
+                "nothing was delivered; extract again once that delivery is complete or removed"
+            )
+        if started is not None:
+            started()
+        if fs.exists(folder):
+            fs.rm(folder, recursive=True)
+        for table, table_rows in rows.items():
+            # whole in memory, then one upload: a file object left by an error would still
+            # upload what it had on closing
+            out = pa.BufferOutputStream()
+            pq.write_table(_arrow(table, table_rows), out)
+            fs.pipe_file(f"{folder}/{table}.parquet", out.getvalue().to_pybytes())
+        fs.pipe_file(f"{folder}/{SUCCESS_MARKER}", b"")
+    except storage_errors() as exc:
+        why = getattr(exc, "strerror", None) or exc
+        raise UpsellError(
+            f"cannot write the delivery {final} ({why}): it has no "
+            f"{SUCCESS_MARKER}, so nothing was delivered; the next extraction writes it again"
+        ) from None
+    return final
 
 
 def _arrow(table: str, rows: list[dict]) -> pa.Table:

@@ -23,6 +23,7 @@ from upsell.connectors.common import (
 )
 from upsell.contract import TABLES
 from upsell.errors import UpsellError
+from upsell.landing_store import BucketPath
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class Extracted:
 
     source: str
     mode: str  # "full" or "changes"
-    delivery: Path | None  # the delivery holding its rows; None when nothing changed
+    delivery: Path | BucketPath | None  # the delivery holding its rows; None: nothing changed
     rows: dict[str, int]
     left_out: list[str]
     resumed: bool
@@ -40,7 +41,7 @@ class Extracted:
 def extract(
     sources: list[str],
     env,
-    landing: Path,
+    landing: Path | BucketPath,
     state_root: Path,
     fallback_currency: str,
     now: datetime | None = None,
@@ -53,7 +54,8 @@ def extract(
     with ExitStack() as locks:
         for state in states.values():
             locks.enter_context(state.locked())
-        remove_partial_deliveries(landing)
+        # a bucket's folder without _SUCCESS that a crashed run of these sources began
+        remove_partial_deliveries(landing, own_uploads=[s.uploading() for s in states.values()])
         # each source's messages name its system ("Stripe refused the API key ...")
         prepared = [
             source_module(s).prepare(env, states[s], fallback_currency, now, full) for s in sources
@@ -61,7 +63,16 @@ def extract(
         before = {p.source: states[p.source].delivered() for p in prepared}
         pending = [p for p in prepared if before[p.source] is None]
         rows = merged(pending)
-        delivery = write_delivery(landing, now.date(), rows) if rows else None
+        day = now.date().isoformat()
+
+        def started() -> None:  # a bucket's folder without _SUCCESS is then known to be ours
+            for p in pending:
+                states[p.source].mark_uploading(day)
+
+        delivery = None
+        if rows:
+            resuming = any(states[p.source].uploading() == day for p in pending)
+            delivery = write_delivery(landing, now.date(), rows, resuming, started)
         for p in pending:
             if delivery is not None and p.rows:
                 states[p.source].mark_delivered(delivery.name)
