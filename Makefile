@@ -20,9 +20,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
-# The tests run the pipeline on every engine too: their extras on top of the default install.
+# The tests run the pipeline on every engine and from a bucket too: their extras on top of
+# the default install.
 $(ENGINES_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,postgres,spark]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,postgres,spark,s3]'
 	@touch $(ENGINES_STAMP)
 
 install: $(STAMP)

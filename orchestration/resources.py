@@ -7,7 +7,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from upsell.config import DEFAULTS, Settings, safe_path, spark_env
+from upsell.config import DEFAULTS, Settings, local_landing, safe_path, spark_env
+from upsell.landing_store import BucketPath, is_url
 from upsell.targets.engine import open_target
 from upsell.warehouse import connect
 
@@ -22,7 +23,8 @@ class Installation(dg.ConfigurableResource):
     bad-row threshold and the reporting currency."""
 
     path: str
-    landing_dir: str
+    landing_dir: str  # a folder, or a bucket's URL (s3://bucket/prefix)
+    landing_cache_dir: str = ""  # a bucket's local mirror; default data/landing-cache
     bad_row_threshold: float = float(DEFAULTS["UPSELL_BAD_ROW_THRESHOLD"])
     model_dir: str = "models"
     memory_limit: str = DEFAULTS["UPSELL_DUCKDB_MEMORY_LIMIT"]  # per process, then it spills
@@ -40,6 +42,7 @@ class Installation(dg.ConfigurableResource):
         return cls(
             path=str(settings.warehouse),
             landing_dir=str(settings.landing_dir),
+            landing_cache_dir=str(settings.landing_cache_dir or ""),
             bad_row_threshold=settings.bad_row_threshold,
             model_dir=str(settings.model_dir),
             serving=str(settings.serving),
@@ -55,7 +58,21 @@ class Installation(dg.ConfigurableResource):
 
     @property
     def landing(self) -> Path:
+        """The local folder the loader reads; for a bucket, its mirror brought up to date."""
+        return local_landing(self.delivery_target, self._cache)
+
+    @property
+    def delivery_target(self) -> Path | BucketPath:
+        """Where the connectors write their deliveries."""
+        if is_url(self.landing_dir):
+            return BucketPath.setting("landing directory", self.landing_dir)
         return safe_path(self.landing_dir, "landing directory")
+
+    @property
+    def _cache(self) -> Path:
+        return safe_path(
+            self.landing_cache_dir or DEFAULTS["UPSELL_LANDING_CACHE_DIR"], "landing cache"
+        )
 
     @property
     def serving_path(self) -> Path:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from tests.fakes import stripe_world
 from tests.fakes.stripe_server import FakeStripe, serve
-from upsell.connectors import stripe
+from upsell.connectors import run as connectors_run
 
 KEY = "sk_test_fake_5Gq8c1Lw"  # must not appear in any file, log or message
 
@@ -28,4 +30,39 @@ def env_of(fake: FakeStripe, key: str = KEY) -> dict[str, str]:
 
 
 def run(fake, root, now=stripe_world.FIRST, **kw):
-    return stripe.extract(env_of(fake), root / "landing", root / "state", "EUR", now=now, **kw)
+    """One extraction of Stripe alone: its part of the report."""
+    [done] = connectors_run.extract(
+        ["stripe"], env_of(fake), root / "landing", root / "state", "EUR", now=now, **kw
+    )
+    return done
+
+
+def check_marts(result, con) -> None:
+    """The run of the two extractions succeeded and the marts hold the figures worked out by
+    hand in tests/fakes/stripe_world.py."""
+    assert result.success
+    failed = [c.check_name for c in result.get_asset_check_evaluations() if not c.passed]
+    assert failed == ["latest_delivery_is_fresh"] or failed == []  # the fixture is in the past
+    quarantined = con.execute("SELECT sum(quarantined_rows) FROM raw._load_manifest").fetchone()[0]
+    assert quarantined == 0
+    mrr = dict(
+        con.execute(
+            "SELECT strftime(month, '%Y-%m'), mrr FROM marts.kpi_saas_monthly ORDER BY month"
+        ).fetchall()
+    )
+    assert mrr == {month: Decimal(value) for month, value in stripe_world.MRR.items()}
+    movements = con.execute(
+        "SELECT account_id, strftime(month, '%Y-%m'), movement_type, new_mrr + expansion_mrr "
+        "- contraction_mrr - churned_mrr FROM marts.fct_mrr_movements "
+        "WHERE movement_type <> 'flat' ORDER BY account_id, month"
+    ).fetchall()
+    assert [(a, m, t, float(c)) for a, m, t, c in movements] == [
+        ("cus_A", "2026-07", "new", 50.0),
+        ("cus_A", "2026-08", "expansion", 75.0),  # Basic -> Pro, 5 seats
+        ("cus_A", "2026-10", "expansion", 75.0),  # 5 -> 8 seats
+        ("cus_B", "2026-07", "new", 30.0),
+        ("cus_B", "2026-09", "contraction", -6.0),  # the 20 % coupon
+        ("cus_B", "2026-11", "churn", -24.0),  # cancelled at period end
+        ("cus_C", "2026-08", "new", 40.0),  # after the trial: 2 x 240 / 12
+        ("cus_D", "2026-10", "new", 10.0),
+    ]

@@ -19,7 +19,10 @@ fake = stripe_fake.fake  # the fixture
 def materialize(tmp_path):
     installation = Installation(path=str(tmp_path / "w.duckdb"), landing_dir=str(tmp_path / "l"))
     return dg.materialize(
-        CONNECTOR_ASSETS, resources={"installation": installation}, raise_on_error=False
+        CONNECTOR_ASSETS,
+        selection=[connector_key("stripe")],
+        resources={"installation": installation},
+        raise_on_error=False,
     )
 
 
@@ -48,7 +51,7 @@ def test_a_failed_extraction_fails_the_asset_in_words(fake, tmp_path, monkeypatc
     assert not result.success
     [failure] = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     assert failure.event_specific_data.user_failure_data.description == (
-        "stripe: Stripe refused the API key (HTTP 401): check UPSELL_STRIPE_API_KEY"
+        "Stripe refused the API key (HTTP 401): check UPSELL_STRIPE_API_KEY"
     )
     assert not (tmp_path / "l").exists() or not any((tmp_path / "l").iterdir())
 

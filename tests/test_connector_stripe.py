@@ -17,6 +17,7 @@ from tests.engine_runs import files_holding
 from tests.fakes import stripe_world
 from tests.stripe_fake import KEY, env_of, run
 from upsell.config import Settings
+from upsell.connectors import run as connectors_run
 from upsell.connectors import stripe_api
 from upsell.connectors.stripe import StripeSettings
 from upsell.contract import SUCCESS_MARKER
@@ -227,3 +228,19 @@ def test_the_command_says_a_refused_key_in_one_line_and_exits_2(fake, tmp_path):
     )
     assert "wrong_9f3k" not in done.stdout + done.stderr
     assert not (tmp_path / "l").exists() or dated(tmp_path / "l") == []
+
+
+def test_with_a_crm_connected_linked_customers_are_the_crms_accounts(fake, tmp_path):
+    [gamma] = [c for c in fake.world["customers"] if c["id"] == "cus_C"]
+    gamma["metadata"]["upsell_account_id"] = "0012C"
+    environment = {**env_of(fake), "UPSELL_HUBSPOT_TOKEN": "pat-fake"}
+    [done] = connectors_run.extract(
+        ["stripe"], environment, tmp_path / "landing", tmp_path / "state", "EUR",
+        now=stripe_world.FIRST,
+    )  # fmt: skip
+    accounts = {r["account_id"] for r in rows(done.delivery, "crm_accounts")}
+    assert accounts == {"cus_A", "cus_B"}  # Gamma's row comes from the CRM
+    events = rows(done.delivery, "sub_subscription_events")
+    assert {r["account_id"] for r in events if r["subscription_id"] == "si_C"} == {"0012C"}
+    alone = run(fake, tmp_path / "alone")  # without a CRM, the linked customer is an account too
+    assert "0012C" in {r["account_id"] for r in rows(alone.delivery, "crm_accounts")}

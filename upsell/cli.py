@@ -8,8 +8,9 @@ import sys
 import traceback
 from datetime import UTC, date, datetime, timedelta
 
-from upsell.config import OPTIONAL_PATHS, PATHS, Settings, safe_path
+from upsell.config import OPTIONAL_PATHS, PATHS, Settings, local_landing, safe_path
 from upsell.errors import UpsellError
+from upsell.landing_store import BucketPath
 
 
 def _date(text: str) -> date:
@@ -32,6 +33,10 @@ def _generate(args: argparse.Namespace, settings: Settings) -> int:
         reporting_currency=settings.reporting_currency,
     )
     out = safe_path(args.out, "--out") if args.out else settings.landing_dir
+    if isinstance(out, BucketPath):
+        raise UpsellError(
+            f"upsell generate writes a local folder, and UPSELL_LANDING_DIR is {out}: give --out"
+        )
     truth = safe_path(args.truth_out, "--truth-out")
     report = generate(opts, out, truth, fmt=args.format, injections=tuple(args.inject))
     print(
@@ -47,7 +52,8 @@ def _generate(args: argparse.Namespace, settings: Settings) -> int:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from upsell.serving import unpublished_deliveries
 
-    _, nothing = unpublished_deliveries(settings.landing_dir, settings.serving)
+    landing = local_landing(settings.landing_dir, settings.landing_cache_dir)
+    _, nothing = unpublished_deliveries(landing, settings.serving)
     if nothing:
         print(f"{nothing}; nothing to do")
         return 0
@@ -61,13 +67,13 @@ def _extract(args: argparse.Namespace, settings: Settings) -> int:
 
     from upsell.connectors import extract
 
-    done = extract(args.source, os.environ, settings, full=args.full)
-    where = f"delivery {done.delivery}" if done.delivery else "no delivery (nothing changed)"
-    counts = ", ".join(f"{n:,} {t}" for t, n in done.rows.items()) or "no rows"
-    resumed = " (resumed)" if done.resumed else ""
-    print(f"{args.source}: {done.mode} extraction{resumed}: {counts}; {where}")
-    for why in done.left_out:
-        print(f"  left out: {why}")
+    for done in extract(args.sources, os.environ, settings, full=args.full):
+        where = f"delivery {done.delivery}" if done.delivery else "no delivery (nothing changed)"
+        counts = ", ".join(f"{n:,} {t}" for t, n in done.rows.items()) or "no rows"
+        resumed = " (resumed)" if done.resumed else ""
+        print(f"{done.source}: {done.mode} extraction{resumed}: {counts}; {where}")
+        for why in done.left_out:
+            print(f"  left out: {why}")
     return 0
 
 
@@ -188,13 +194,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     ext = sub.add_parser(
         "extract",
-        help="pull a source system's changes into one new landing-zone delivery",
-        description="Extract what SOURCE created or changed since its previous extraction (the "
-        "first time: everything) and write it as one dated delivery in the landing zone, "
-        "_SUCCESS last. A failed extraction writes nothing, keeps the cursor, and is resumed "
-        "by the next one. docs/connectors.md says what each source needs.",
+        help="pull source systems' changes into one new landing-zone delivery",
+        description="Extract what each SOURCE created or changed since its previous extraction "
+        "(the first time: everything) and write it all as one dated delivery in the landing "
+        "zone, _SUCCESS last. A failed extraction writes nothing, keeps the cursors, and is "
+        "resumed by the next one. docs/connectors.md says what each source needs.",
     )
-    ext.add_argument("source", choices=sorted(SOURCES), help="the source system")
+    ext.add_argument(
+        "sources",
+        nargs="+",
+        choices=sorted(SOURCES),
+        metavar="SOURCE",
+        help=f"the source systems: {', '.join(sorted(SOURCES))}",
+    )
     ext.add_argument(
         "--full", action="store_true", help="extract everything again, not only the changes"
     )

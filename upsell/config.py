@@ -12,10 +12,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from upsell.compat.dagster_cron import is_valid_cron
 from upsell.errors import UpsellError
+from upsell.landing_store import BucketPath, is_url
 from upsell.targets.dsn import libpq_env
 
 DEFAULTS = {
     "UPSELL_LANDING_DIR": "data/landing",
+    "UPSELL_LANDING_CACHE_DIR": "data/landing-cache",
     "UPSELL_WAREHOUSE": "data/warehouse.duckdb",
     "UPSELL_SERVING": "data/serving.duckdb",
     "UPSELL_MODEL_DIR": "models",
@@ -36,6 +38,7 @@ DEFAULTS = {
     "UPSELL_CONNECTOR_STATE_DIR": "data/connectors",
     "UPSELL_CONNECTORS_CRON": "0 5 * * *",
     "UPSELL_STRIPE_BASE_URL": "https://api.stripe.com",
+    "UPSELL_HUBSPOT_BASE_URL": "https://api.hubapi.com",
 }
 TARGETS = ("duckdb", "postgres", "spark")
 
@@ -49,7 +52,20 @@ _SPARK_MASTER = re.compile(r"^(local(\[(\d+|\*)\])?|yarn|(spark|k8s|mesos)://[^\
 _MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
 # Settings read elsewhere (dbt's profile, at run time) that a misspelling check must know.
 # The connectors' secrets (upsell/connectors/), read only by the extraction that needs them.
-OTHER_SETTINGS = ("UPSELL_PII_SALT", "UPSELL_STRIPE_API_KEY")
+# Shopify's base URL defaults to https://<UPSELL_SHOPIFY_SHOP>, and Salesforce's is the org's
+# My Domain (https://<org>.my.salesforce.com), so neither has a fixed default.
+OTHER_SETTINGS = (
+    "UPSELL_PII_SALT",
+    "UPSELL_STRIPE_API_KEY",
+    "UPSELL_HUBSPOT_TOKEN",
+    "UPSELL_SHOPIFY_TOKEN",
+    "UPSELL_SHOPIFY_SHOP",
+    "UPSELL_SHOPIFY_BASE_URL",
+    "UPSELL_SALESFORCE_CLIENT_ID",
+    "UPSELL_SALESFORCE_CLIENT_SECRET",
+    "UPSELL_SALESFORCE_SESSION_ID",
+    "UPSELL_SALESFORCE_BASE_URL",
+)
 PATHS = {
     "landing_dir": "UPSELL_LANDING_DIR",
     "warehouse": "UPSELL_WAREHOUSE",
@@ -158,7 +174,7 @@ class Settings:
     """Every setting, validated at start-up. A path a command does not use is None (it is
     neither checked nor needed, see ``from_env(paths=...)``)."""
 
-    landing_dir: Path | None
+    landing_dir: Path | BucketPath | None  # a bucket: read through landing_cache_dir
     warehouse: Path | None
     serving: Path | None
     model_dir: Path | None
@@ -177,6 +193,7 @@ class Settings:
     spark_shuffle_partitions: int = int(DEFAULTS["UPSELL_SPARK_SHUFFLE_PARTITIONS"])
     connector_state_dir: Path | None = None  # the connectors' cursors and resumable runs
     connectors_cron: str = DEFAULTS["UPSELL_CONNECTORS_CRON"]
+    landing_cache_dir: Path | None = None  # the local mirror of a landing zone in a bucket
 
     @classmethod
     def from_env(
@@ -262,8 +279,23 @@ class Settings:
             name = {**PATHS, **OPTIONAL_PATHS}[field]
             return inside(safe_path(get(name), name), roots, name)
 
+        fields = {
+            field: path(field) for field in [*PATHS, *OPTIONAL_PATHS] if field != "landing_dir"
+        }
+        landing = get("UPSELL_LANDING_DIR") if "landing_dir" in paths else ""
+        if is_url(landing):
+            # the allowed roots are for local paths: the bucket's local mirror is one
+            if _UNSAFE_PATH.search(landing):
+                raise UpsellError(
+                    f"UPSELL_LANDING_DIR {landing!r} contains a glob, quote or control character"
+                )
+            cache = "UPSELL_LANDING_CACHE_DIR"
+            fields["landing_dir"] = BucketPath.setting("UPSELL_LANDING_DIR", landing)
+            fields["landing_cache_dir"] = inside(safe_path(get(cache), cache), roots, cache)
+        else:
+            fields["landing_dir"] = path("landing_dir")
         return cls(
-            **{field: path(field) for field in [*PATHS, *OPTIONAL_PATHS]},
+            **fields,
             connectors_cron=_cron("UPSELL_CONNECTORS_CRON", get("UPSELL_CONNECTORS_CRON")),
             reporting_currency=currency,
             bad_row_threshold=threshold,
@@ -290,3 +322,15 @@ def spark_env(master: str, warehouse: Path | None, partitions: int) -> dict[str,
     if warehouse is not None:
         values["UPSELL_SPARK_WAREHOUSE"] = str(warehouse)
     return values
+
+
+def local_landing(landing: Path | BucketPath, cache: Path | None) -> Path:
+    """The local folder the loader reads: the landing zone itself, or a bucket's mirror in
+    ``cache`` brought up to date (its complete deliveries copied, see upsell.ingest.mirror)."""
+    if not isinstance(landing, BucketPath):
+        return landing
+    from upsell.ingest.mirror import mirror_landing
+
+    if cache is None:
+        raise UpsellError(f"the landing zone {landing} is a bucket: set UPSELL_LANDING_CACHE_DIR")
+    return mirror_landing(landing, cache)

@@ -1,5 +1,6 @@
-"""Extractions: one asset per source system, each writing a landing-zone delivery that the
-ingest then loads like any other (its sensor sees the new _SUCCESS)."""
+"""Extractions: one asset per source system; those materialized together write one
+landing-zone delivery, which the ingest then loads like any other (its sensor sees the new
+_SUCCESS)."""
 
 import os
 
@@ -7,7 +8,7 @@ import dagster as dg
 
 from orchestration.resources import Installation
 from upsell.config import OPTIONAL_PATHS, Settings
-from upsell.connectors import SOURCES, configured, source_module
+from upsell.connectors import SOURCES, configured, run
 from upsell.errors import UpsellError
 
 CONNECTORS_GROUP = "connectors"
@@ -23,50 +24,64 @@ def feeding(table: str) -> list[dg.AssetKey]:
     return [connector_key(name) for name, s in SOURCES.items() if table in s.tables]
 
 
-def _connector_asset(source: str) -> dg.AssetsDefinition:
+def _spec(source: str) -> dg.AssetSpec:
     tables = ", ".join(f"`{t}`" for t in SOURCES[source].tables)
-
-    @dg.asset(
+    return dg.AssetSpec(
         key=connector_key(source),
         group_name=CONNECTORS_GROUP,
         kinds={"python", source},
         owners=[OWNER],
         tags={"source": source},
         description=f"Extract what {source} created or changed since the last extraction (the "
-        f"first time: everything) as one dated landing-zone delivery ({tables}); "
+        f"first time: everything) into the day's landing-zone delivery ({tables}); "
         "docs/connectors.md has the mapping.",
+        skippable=True,
     )
-    def _extract(context: dg.AssetExecutionContext, installation: Installation):
-        try:
-            # the state folder is the extraction's own: read and checked (allowed roots) here,
-            # so that the other jobs never depend on it
-            state = Settings.from_env(paths=tuple(OPTIONAL_PATHS)).connector_state_dir
-            done = source_module(source).extract(
-                os.environ, installation.landing, state, installation.reporting_currency
-            )
-        except UpsellError as exc:
-            raise dg.Failure(description=f"{source}: {exc}") from None
+
+
+@dg.multi_asset(
+    name="extract_connectors",
+    specs=[_spec(source) for source in SOURCES],
+    can_subset=True,
+    description="The selected sources extracted together: the landing contract has one "
+    "delivery a day, which holds every source's tables.",
+)
+def extract_connectors(context: dg.AssetExecutionContext, installation: Installation):
+    selected = [s for s in SOURCES if connector_key(s) in context.selected_asset_keys]
+    try:
+        # the state folder is the extraction's own: read and checked (allowed roots) here,
+        # so that the other jobs never depend on it
+        state = Settings.from_env(paths=tuple(OPTIONAL_PATHS)).connector_state_dir
+        extracted = run.extract(
+            selected,
+            os.environ,
+            installation.delivery_target,
+            state,
+            installation.reporting_currency,
+        )
+    except UpsellError as exc:
+        raise dg.Failure(description=str(exc)) from None
+    for done in extracted:
         for why in done.left_out:
-            context.log.info(f"left out: {why}")
-        return dg.MaterializeResult(
+            context.log.info(f"{done.source}: left out: {why}")
+        yield dg.MaterializeResult(
+            asset_key=connector_key(done.source),
             metadata={
                 "mode": done.mode,
                 "resumed": done.resumed,
                 "delivery": done.delivery.name if done.delivery else "none (nothing changed)",
                 "rows": dg.MetadataValue.json(done.rows),
                 "left_out": len(done.left_out),
-            }
+            },
         )
 
-    return _extract
 
-
-CONNECTOR_ASSETS = [_connector_asset(source) for source in SOURCES]
+CONNECTOR_ASSETS = [extract_connectors]
 
 extract_sources = dg.define_asset_job(
     "extract_sources",
     selection=dg.AssetSelection.groups(CONNECTORS_GROUP),
-    description="Each configured source system's changes -> one landing-zone delivery each; "
+    description="Each configured source system's changes -> one landing-zone delivery; "
     "the new_delivery_sensor then starts the daily refresh.",
 )
 

@@ -94,9 +94,13 @@ def _ignored_check(report: LoadReport, landing: Path) -> dg.AssetCheckResult:
 )
 def landing_zone_ingest(context: dg.AssetExecutionContext, installation: Installation):
     gx_suites.warm_up()  # the raw suites check these tables next: GX imports while we load
+    try:
+        landing = installation.landing  # a bucket's mirror, brought up to date once per run
+    except UpsellError as exc:
+        raise dg.Failure(description=str(exc)) from None
     with installation.connect() as con:
         try:
-            report = load_landing_zone(con, installation.landing, context.run.run_id)
+            report = load_landing_zone(con, landing, context.run.run_id)
         except LandingFileError as exc:
             raise dg.Failure(description=str(exc)) from None
         stats = raw_stats(con, report)
@@ -114,9 +118,7 @@ def landing_zone_ingest(context: dg.AssetExecutionContext, installation: Install
         yield dg.MaterializeResult(
             asset_key=raw_key(relation),
             metadata=metadata,
-            check_results=(
-                [_ignored_check(report, installation.landing)] if relation == "_deliveries" else []
-            ),
+            check_results=([_ignored_check(report, landing)] if relation == "_deliveries" else []),
         )
 
 

@@ -5,7 +5,7 @@ import dagster as dg
 from orchestration.defs.connectors import CONNECTORS_GROUP
 from orchestration.defs.model import FEATURES_KEY, MODEL_KEY
 from orchestration.defs.transform import FULL_REFRESH_JOB
-from upsell.config import Settings
+from upsell.config import Settings, local_landing
 from upsell.serving import unpublished_deliveries
 
 daily_refresh = dg.define_asset_job(
@@ -41,7 +41,8 @@ def schedules(settings: Settings) -> list[dg.ScheduleDefinition]:
         "serving file already holds every complete delivery.",
     )
     def daily_refresh_schedule(context: dg.ScheduleEvaluationContext):
-        new, nothing = unpublished_deliveries(settings.landing_dir, settings.serving)
+        landing = local_landing(settings.landing_dir, settings.landing_cache_dir)
+        new, nothing = unpublished_deliveries(landing, settings.serving)
         if nothing:
             return dg.SkipReason(nothing)
         return dg.RunRequest(tags={"upsell/new_deliveries": str(len(new))})

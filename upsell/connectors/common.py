@@ -1,10 +1,12 @@
 """What every connector shares: its secret, its base URL, its state (the cursor), the pages it
 has fetched so far (so a failed extraction resumes), and the delivery it writes.
 
-A connector run is: fetch into a staging folder page by page (each page checkpointed), map the
-staged objects to contract rows, write one delivery (into a hidden folder renamed into place,
-``_SUCCESS`` inside it last), and only then move the cursor. A failure at any step leaves no
-delivery and the cursor where it was; the next run resumes from the last checkpointed page.
+A source's part of a run (its module's ``prepare``) is: fetch into a staging folder page by
+page (each page checkpointed) and map the staged objects to contract rows. The run
+(``upsell.connectors.run``) then writes one delivery of every source's rows (into a hidden
+folder renamed into place, ``_SUCCESS`` inside it last), and only then moves each cursor. A
+failure at any step leaves no delivery and the cursors where they were; the next run resumes
+from the last checkpointed page.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -26,9 +28,35 @@ import pyarrow.parquet as pq
 
 from upsell.contract import SUCCESS_MARKER, TABLES
 from upsell.errors import UpsellError
+from upsell.landing_store import BucketPath, reaching, storage_errors
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 _MISSING = object()
+
+
+def checked(obj: dict, path: str, kind, vendor: str, what: str, optional: bool = False):
+    """``obj[path]`` (dots go deeper) if it has type ``kind``; None if ``optional`` and null.
+    Anything else stops the extraction with the object (its ``id``, or Salesforce's ``Id``),
+    the field and what came instead (the vendor changed a shape, or a proxy mangled it)."""
+    value = obj
+    for part in path.split("."):
+        value = value.get(part, _MISSING) if isinstance(value, dict) else _MISSING
+    if value is None and optional:
+        return None
+    if (
+        value is _MISSING
+        or value is None
+        or not isinstance(value, kind)
+        or (isinstance(value, bool) and kind is not bool)
+    ):
+        got = "nothing" if value is _MISSING else f"{type(value).__name__} {value!r:.40}"
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        oid = obj.get("id") or obj.get("Id") or "?"
+        raise UpsellError(
+            f"{vendor} {what} {oid}: field {path} should be {names} but is {got}; "
+            "the API's answer has changed shape: nothing was delivered"
+        )
+    return value
 
 
 class Secret:
@@ -73,28 +101,16 @@ def base_url_setting(env, name: str, default: str) -> str:
     return url
 
 
-def field(obj: dict, path: str, kind: type | tuple[type, ...], what: str, optional=False):
-    """``obj[path]`` (dots go deeper) if it has type ``kind``; None if ``optional`` and null.
-    Anything else stops the extraction naming ``what`` (the vendor, object and id), the field
-    and what came instead: the vendor changed a shape, or a proxy mangled it."""
-    value = obj
-    for part in path.split("."):
-        value = value.get(part, _MISSING) if isinstance(value, dict) else _MISSING
-    if value is None and optional:
-        return None
-    if (
-        value is _MISSING
-        or value is None
-        or not isinstance(value, kind)
-        or (isinstance(value, bool) and kind is not bool)
-    ):
-        got = "nothing" if value is _MISSING else f"{type(value).__name__} {value!r:.40}"
-        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise UpsellError(
-            f"{what}: field {path} should be {names} but is {got}; "
-            "the API's answer has changed shape: nothing was delivered"
-        )
-    return value
+@dataclass(frozen=True)
+class Prepared:
+    """A source's part of an extraction, ready to be delivered."""
+
+    source: str
+    mode: str  # "full" or "changes"
+    rows: dict[str, list[dict]]  # contract table -> its rows (no empty table)
+    left_out: list[str]  # objects not mapped, and why
+    state: dict  # what to commit once delivered, the new "cursor" included
+    resumed: bool
 
 
 class State:
@@ -130,6 +146,34 @@ class State:
     def checkpoint(self) -> dict | None:
         """The run in progress a failure left, to resume, or None."""
         return _read_json(self.run / "run.json", None)
+
+    def resume_or_start(self, full: bool, new_plan: Callable[[], dict]) -> tuple[dict, bool]:
+        """The run a failure left (and True), else a new one from ``new_plan()``. A failed
+        run of changes is given up for a full extraction unless it was delivered already."""
+        plan = self.checkpoint()
+        if plan is not None and full and plan["mode"] != "full" and not plan.get("delivered"):
+            plan = None
+        if plan is None:
+            return self.start(new_plan()), False
+        return plan, True
+
+    def delivered(self) -> str | None:
+        """The delivery folder the run in progress already wrote its rows into, if any."""
+        plan = self.checkpoint()
+        return plan.get("delivered") if plan else None
+
+    def mark_delivered(self, name: str) -> None:
+        plan = self.checkpoint() or {}
+        self.save_checkpoint({**plan, "delivered": name})
+
+    def uploading(self) -> str | None:
+        """The day whose delivery the run in progress began uploading to a bucket, if any."""
+        plan = self.checkpoint()
+        return plan.get("uploading") if plan else None
+
+    def mark_uploading(self, day: str) -> None:
+        plan = self.checkpoint() or {}
+        self.save_checkpoint({**plan, "uploading": day})
 
     def start(self, plan: dict) -> dict:
         shutil.rmtree(self.run, ignore_errors=True)
@@ -173,12 +217,27 @@ def _write_json(path: Path, data) -> None:
     os.replace(tmp, path)
 
 
-def write_delivery(landing: Path, day: date, rows: dict[str, list[dict]]) -> Path:
+def write_delivery(
+    landing: Path | BucketPath,
+    day: date,
+    rows: dict[str, list[dict]],
+    resuming: bool = False,
+    started: Callable[[], None] | None = None,
+) -> Path | BucketPath:
     """One delivery of contract tables as Parquet (every value as text, as the contract reads
-    it), ``_SUCCESS`` last, in a hidden folder renamed to ``<landing>/<day>`` at the end."""
+    it), ``_SUCCESS`` last, in a hidden folder renamed to ``<landing>/<day>`` at the end.
+
+    In a bucket (no rename there) the tables go straight to ``<landing>/<day>/``, ``_SUCCESS``
+    last: ``started`` is called before the first byte (the caller records in its checkpoint
+    that the upload began), and ``resuming`` (that record found) lets a folder without
+    ``_SUCCESS`` be overwritten, which only this source's crashed upload can have left."""
     unknown = sorted(set(rows) - set(TABLES))
     if unknown:
         raise UpsellError(f"not contract tables: {', '.join(unknown)}")
+    if isinstance(landing, BucketPath):
+        return _upload_delivery(landing, day, rows, resuming, started)
+    if started is not None:
+        started()
     final = landing / day.isoformat()
     if final.exists():
         raise UpsellError(
@@ -205,10 +264,59 @@ def write_delivery(landing: Path, day: date, rows: dict[str, list[dict]]) -> Pat
     return final
 
 
-def remove_partial_deliveries(landing: Path) -> None:
-    """Hidden folders a killed run left in the landing zone (never a delivery: no date name)."""
+def remove_partial_deliveries(
+    landing: Path | BucketPath, own_uploads: Iterable[str | None] = ()
+) -> None:
+    """Hidden folders a killed run left in the landing zone (never a delivery: no date name).
+    In a bucket: the folders of ``own_uploads`` (the days the run's checkpoints say it began
+    uploading) that have no ``_SUCCESS``; folders other writers are still writing stay."""
+    if isinstance(landing, BucketPath):
+        with reaching(f"remove this run's partial upload from {landing}"):
+            fs, root = landing.filesystem()
+            for day in sorted({d for d in own_uploads if d}):
+                folder = f"{root}/{day}"
+                if fs.exists(folder) and not fs.exists(f"{folder}/{SUCCESS_MARKER}"):
+                    fs.rm(folder, recursive=True)
+        return
     for leftover in landing.glob(".????-??-??.partial-*") if landing.is_dir() else ():
         shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _upload_delivery(
+    landing: BucketPath, day: date, rows, resuming: bool, started: Callable[[], None] | None
+) -> BucketPath:
+    final = landing / day.isoformat()
+    fs, root = landing.filesystem()
+    folder = f"{root}/{day.isoformat()}"
+    try:
+        if fs.exists(f"{folder}/{SUCCESS_MARKER}"):
+            raise UpsellError(
+                f"delivery folder {final} already exists; a delivery is never changed once "
+                "written: extract again on a later day"
+            )
+        if fs.exists(folder) and fs.ls(folder) and not resuming:
+            raise UpsellError(
+                f"{final} exists without {SUCCESS_MARKER}: another writer is delivering it; "
+                "nothing was delivered; extract again once that delivery is complete or removed"
+            )
+        if started is not None:
+            started()
+        if fs.exists(folder):
+            fs.rm(folder, recursive=True)
+        for table, table_rows in rows.items():
+            # whole in memory, then one upload: a file object left by an error would still
+            # upload what it had on closing
+            out = pa.BufferOutputStream()
+            pq.write_table(_arrow(table, table_rows), out)
+            fs.pipe_file(f"{folder}/{table}.parquet", out.getvalue().to_pybytes())
+        fs.pipe_file(f"{folder}/{SUCCESS_MARKER}", b"")
+    except storage_errors() as exc:
+        why = getattr(exc, "strerror", None) or exc
+        raise UpsellError(
+            f"cannot write the delivery {final} ({why}): it has no "
+            f"{SUCCESS_MARKER}, so nothing was delivered; the next extraction writes it again"
+        ) from None
+    return final
 
 
 def _arrow(table: str, rows: list[dict]) -> pa.Table:
@@ -223,16 +331,3 @@ def _text(value) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A source's part of a day's delivery: its rows, what it left out and why, and the
-    state to commit once the delivery is written."""
-
-    source: str
-    mode: str  # "full" or "changes"
-    rows: dict[str, list[dict]]
-    left_out: list[str]
-    state: dict
-    resumed: bool

@@ -18,7 +18,7 @@ from upsell.connectors.common import (
     Secret,
     State,
     base_url_setting,
-    field,
+    checked,
     secret_setting,
 )
 from upsell.errors import UpsellError
@@ -136,7 +136,7 @@ def _fetch(sf, secrets, state: State, plan: dict) -> None:
         ):
             state.append(sobject, records)
             if records:
-                stamp = field(records[-1], "SystemModstamp", str, f"Salesforce {sobject}")
+                stamp = checked(records[-1], "SystemModstamp", str, "Salesforce", sobject)
                 progress["top"] = _literal(stamp)
             progress.update(locator=locator, done=locator is None)
             state.save_checkpoint(plan)

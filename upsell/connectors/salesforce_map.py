@@ -1,6 +1,6 @@
 """Salesforce records (REST API v62.0 query results, as JSON) to contract rows.
 
-Every field read is checked (``common.field``): a missing field or one of another type stops
+Every field read is checked (``common.checked``): a missing field or one of another type stops
 the extraction naming the object, the record, the field and what came instead. A record the
 contract cannot hold (a contact without an account, a task that is neither an email nor a
 call, ...) is left out with its reason. docs/connectors.md gives the mapping field by field.
@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from upsell.connectors.common import field
+from upsell.connectors.common import checked
 
 DEFAULT_SEGMENT = "smb"  # no Upsell_Segment__c in the org, or empty on the account
 CONTACT_PREFIX = "003"  # key prefix of Contact ids: a Task's WhoId may also be a Lead (00Q)
@@ -56,7 +56,7 @@ CURSOR_FIELD = "SystemModstamp"
 
 def _get(record: dict, name: str, kind, optional=False):
     sobject = (record.get("attributes") or {}).get("type", "record")
-    return field(record, name, kind, f"Salesforce {sobject} {record.get('Id', '?')}", optional)
+    return checked(record, name, kind, "Salesforce", sobject, optional)
 
 
 def ts(value: str) -> str:

@@ -12,17 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from upsell.connectors import stripe_api, stripe_history, stripe_map
-from upsell.connectors.common import (
-    Secret,
-    State,
-    base_url_setting,
-    remove_partial_deliveries,
-    secret_setting,
-    write_delivery,
-)
+from upsell.connectors import crm_in_use, stripe_api, stripe_history, stripe_map
+from upsell.connectors.common import Prepared, Secret, State, base_url_setting, secret_setting
 from upsell.errors import UpsellError
 
 SOURCE = "stripe"
@@ -68,54 +60,18 @@ class StripeSettings:
         )
 
 
-@dataclass(frozen=True)
-class Extraction:
-    mode: str  # "full" or "changes"
-    delivery: Path | None  # None when nothing changed
-    rows: dict[str, int]
-    left_out: list[str]  # objects not mapped, and why
-    resumed: bool
-
-
-def extract(
-    env, landing: Path, state_root: Path, fallback_currency: str, now=None, full=False
-) -> Extraction:
+def prepare(env, state: State, fallback_currency: str, now: datetime, full: bool) -> Prepared:
     settings = StripeSettings.from_env(env)
-    state = State(state_root, SOURCE)
-    with state.locked():
-        return _extract(settings, state, landing, fallback_currency, now or datetime.now(UTC), full)
-
-
-def _extract(settings, state: State, landing: Path, fallback_currency: str, now, full: bool):
     committed = state.committed()
-    plan = state.checkpoint()
-    if plan is not None and full and plan["mode"] != "full" and not plan.get("delivered"):
-        plan = None  # a failed run of changes, given up for a full extraction
-    resumed = plan is not None
-    if plan is None:
-        plan = state.start(_plan(committed, now, full))
-    remove_partial_deliveries(landing)
+    plan, resumed = state.resume_or_start(full, lambda: _plan(committed, now, full))
     api = stripe_api.client(settings.api_key, settings.base_url)
     _fetch(api, settings.api_key, state, plan)
-    rows, left_out, new_state = _map(state, plan, committed, fallback_currency)
+    linked_elsewhere = crm_in_use(env) is not None
+    rows, left_out, new_state = _map(state, plan, committed, fallback_currency, linked_elsewhere)
     rows = {table: r for table, r in rows.items() if r}
-    delivery = _deliver(state, plan, landing, now, rows)
-    state.commit({**new_state, "cursor": plan["until"]})
-    counts = {table: len(r) for table, r in rows.items()}
-    return Extraction(plan["mode"], delivery, counts, left_out, resumed)
-
-
-def _deliver(state: State, plan: dict, landing: Path, now: datetime, rows) -> Path | None:
-    """The delivery, once: a run that wrote it and died before its state was committed
-    finds it on resuming and does not write it again."""
-    if plan.get("delivered"):
-        return landing / plan["delivered"]
-    if not rows:
-        return None
-    delivery = write_delivery(landing, now.date(), rows)
-    plan["delivered"] = delivery.name
-    state.save_checkpoint(plan)
-    return delivery
+    return Prepared(
+        SOURCE, plan["mode"], rows, left_out, {**new_state, "cursor": plan["until"]}, resumed
+    )
 
 
 def _plan(committed: dict, now: datetime, full: bool) -> dict:
@@ -175,8 +131,10 @@ def _complete(api, key: Secret, obj: dict) -> dict:
     return obj
 
 
-def _map(state: State, plan: dict, committed: dict, fallback_currency: str):
-    """Contract rows of the staged objects, the objects left out, and the state to keep."""
+def _map(state: State, plan: dict, committed: dict, fallback_currency: str, linked_elsewhere: bool):
+    """Contract rows of the staged objects, the objects left out, and the state to keep.
+    With a CRM connected, a customer linked to its account (``upsell_account_id``) is the
+    CRM's account: only unlinked customers are accounts of Stripe's own."""
     accounts = dict(committed.get("accounts", {}))
     # A full extraction rebuilds every history from scratch (its event ids are those
     # delivered before for the same changes); one of changes goes on from the last state.
@@ -192,7 +150,9 @@ def _map(state: State, plan: dict, committed: dict, fallback_currency: str):
         trials[sub["id"]] = trial_end or 0
     rows = {
         "crm_accounts": [
-            stripe_map.account_row(c, t, fallback_currency) for t, c in of["customer"]
+            stripe_map.account_row(c, t, fallback_currency)
+            for t, c in of["customer"]
+            if not (linked_elsewhere and stripe_map.linked(c))
         ],
         "sub_plans": [],
         "sub_subscription_events": _events(of, items, accounts, trials),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from upsell.connectors.common import field
+from upsell.connectors.common import checked
 from upsell.contract import enum
 
 # Stripe amounts are in the currency's smallest unit; these currencies have none or three
@@ -29,7 +29,7 @@ MONTHS = {"month": 1, "year": 12}
 
 def get(obj: dict, path: str, kind: type | tuple[type, ...], what: str, optional=False):
     """``obj[path]`` (dots go deeper) if it has type ``kind``; None if ``optional`` and null."""
-    return field(obj, path, kind, f"Stripe {what} {obj.get('id', '?')}", optional)
+    return checked(obj, path, kind, "Stripe", what, optional)
 
 
 def ts(seconds: int) -> str:
@@ -50,6 +50,11 @@ def account_id(customer: dict) -> str:
     """The CRM's account id when the customer's metadata names it, so billing and CRM rows
     join; otherwise the Stripe customer id."""
     return meta(customer, "account_id", "customer") or get(customer, "id", str, "customer")
+
+
+def linked(customer: dict) -> bool:
+    """Whether the customer names the CRM account it belongs to."""
+    return meta(customer, "account_id", "customer") is not None
 
 
 def account_row(customer: dict, updated_at: int, fallback_currency: str) -> dict:

@@ -1,0 +1,39 @@
+"""Fixtures of the Shopify connector's tests: the fake API with the small shop on it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fakes import shopify_world
+from tests.fakes.shopify_server import FakeShopify, start
+from upsell.connectors import run as connectors_run
+
+TOKEN = "shpat_fake_9d1c4e7a2b"  # must not appear in any file, log or message
+
+
+@pytest.fixture
+def fake():
+    server_side = FakeShopify(token=TOKEN)
+    shopify_world.load(server_side, shopify_world.first_world())
+    server = start(server_side)
+    try:
+        yield server_side
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def env_of(fake: FakeShopify, token: str = TOKEN) -> dict[str, str]:
+    return {
+        "UPSELL_SHOPIFY_SHOP": "acme.myshopify.com",
+        "UPSELL_SHOPIFY_TOKEN": token,
+        "UPSELL_SHOPIFY_BASE_URL": fake.url,
+    }
+
+
+def run(fake, root, now=shopify_world.FIRST, env=None, **kw):
+    """One extraction of Shopify alone: its part of the report."""
+    [done] = connectors_run.extract(
+        ["shopify"], env or env_of(fake), root / "landing", root / "state", "EUR", now=now, **kw
+    )
+    return done
