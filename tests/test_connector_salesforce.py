@@ -146,6 +146,25 @@ def test_a_hard_failure_moves_no_cursor_and_is_resumed_at_the_next_page(fake, tm
     assert len(prepared.rows["crm_opportunities"]) == 4
 
 
+def test_a_run_resumed_after_its_locator_expired_queries_again_from_the_last_stamp(fake, tmp_path):
+    state = State(tmp_path, salesforce.SOURCE)
+    fake.fail("Opportunity", 500, page=1, times=-1)
+    with pytest.raises(UpsellError):
+        prepare(fake, state)
+    fake.faults.clear()
+    fake.expire_locators()
+    fake.requests.clear()
+    prepared = prepare(fake, state)
+    assert any(
+        "FROM Opportunity WHERE SystemModstamp >= 2026-10-06T11:00:00.000Z" in q
+        for q in fake.soql()
+    )
+    # opportunities 2 and 3 share the stamp: fetched twice, delivered once each
+    assert sorted(r["opportunity_id"] for r in prepared.rows["crm_opportunities"]) == sorted(
+        o["Id"] for o in org.OPPORTUNITIES[:4]
+    )
+
+
 def test_malformed_json_is_reported_in_words(fake, tmp_path):
     fake.fail("Case", 200, body="<html>Service unavailable</html>")
     with pytest.raises(UpsellError, match=r"answer to the Case request is not JSON \(invalid at"):

@@ -5,7 +5,7 @@ record's ``attributes``, continued at ``nextRecordsUrl`` (``/query/<locator>-<of
 errors as Salesforce's list of ``{message, errorCode}``.
 
 It understands the queries the connector sends (``SELECT <fields> FROM <object> [WHERE
-SystemModstamp > <dateTime>] ORDER BY SystemModstamp, Id``) and nothing else. Faults can be
+SystemModstamp >[=] <dateTime>] ORDER BY SystemModstamp, Id``) and nothing else. Faults can be
 queued per object (a 429 with ``Retry-After``, a 500, REQUEST_LIMIT_EXCEEDED, a body that is
 not JSON) and every request is recorded.
 """
@@ -23,7 +23,7 @@ VERSION = "62.0"
 DATA = f"/services/data/v{VERSION}"
 QUERY = re.compile(
     r"SELECT (?P<fields>[\w, ]+) FROM (?P<object>\w+)"
-    r"(?: WHERE SystemModstamp > (?P<since>[\d\-T:.]+Z))? ORDER BY SystemModstamp, Id"
+    r"(?: WHERE SystemModstamp (?P<op>>=?) (?P<since>[\d\-T:.]+Z))? ORDER BY SystemModstamp, Id"
 )
 
 
@@ -56,6 +56,10 @@ class FakeSalesforce:
         message = {"REQUEST_LIMIT_EXCEEDED": "TotalRequests Limit exceeded."}.get(code, "fake")
         text = body if body is not None else json.dumps([{"message": message, "errorCode": code}])
         self.faults.setdefault(sobject, []).append(Fault(status, text, headers, **kw))
+
+    def expire_locators(self) -> None:
+        """Salesforce drops a query locator unused for 15 minutes."""
+        self.queries.clear()
 
     def soql(self) -> list[str]:
         return [
@@ -134,7 +138,12 @@ class FakeSalesforce:
         rows = [
             r
             for r in self.world[sobject]
-            if not r.get("IsDeleted") and (since is None or _instant(r["SystemModstamp"]) > since)
+            if not r.get("IsDeleted")
+            and (
+                since is None
+                or _instant(r["SystemModstamp"]) > since
+                or (match["op"] == ">=" and _instant(r["SystemModstamp"]) == since)
+            )
         ]
         rows.sort(key=lambda r: (_instant(r["SystemModstamp"]), r["Id"]))
         records = [

@@ -116,8 +116,8 @@ def _plan(sf, secrets, committed: dict, full: bool) -> dict:
     }
 
 
-def soql(sobject: str, names: list[str], since: str | None) -> str:
-    where = f" WHERE SystemModstamp > {since}" if since else ""
+def soql(sobject: str, names: list[str], since: str | None, op: str = ">") -> str:
+    where = f" WHERE SystemModstamp {op} {since}" if since else ""
     return (
         f"SELECT {', '.join([*names, 'SystemModstamp'])} FROM {sobject}{where} "
         "ORDER BY SystemModstamp, Id"
@@ -128,18 +128,30 @@ def _fetch(sf, secrets, state: State, plan: dict) -> None:
     """Every page not staged yet, each checkpointed once written."""
     for sobject in OBJECTS:
         progress = plan["pages"][sobject]
-        if progress["done"]:
-            continue
-        query = soql(sobject, plan["fields"][sobject], plan["since"][sobject])
-        for records, locator in salesforce_api.pages(
-            sf, query, progress["locator"], sobject, secrets
-        ):
-            state.append(sobject, records)
-            if records:
-                stamp = checked(records[-1], "SystemModstamp", str, "Salesforce", sobject)
-                progress["top"] = _literal(stamp)
-            progress.update(locator=locator, done=locator is None)
-            state.save_checkpoint(plan)
+        names = plan["fields"][sobject]
+        query = soql(sobject, names, plan["since"][sobject])
+        while not progress["done"]:
+            try:
+                _pages(sf, secrets, state, plan, sobject, query)
+            except salesforce_api.ExpiredLocator:
+                if progress["locator"] is None:
+                    raise
+                # A run resumed after Salesforce let its locator go (15 minutes unused): the
+                # query again from the newest stamp staged; records of that stamp come twice
+                # and are mapped once (by Id).
+                query = soql(sobject, names, progress["top"], ">=")
+                progress["locator"] = None
+
+
+def _pages(sf, secrets, state: State, plan: dict, sobject: str, query: str) -> None:
+    progress = plan["pages"][sobject]
+    for records, locator in salesforce_api.pages(sf, query, progress["locator"], sobject, secrets):
+        state.append(sobject, records)
+        if records:
+            stamp = checked(records[-1], "SystemModstamp", str, "Salesforce", sobject)
+            progress["top"] = _literal(stamp)
+        progress.update(locator=locator, done=locator is None)
+        state.save_checkpoint(plan)
 
 
 def _literal(stamp: str) -> str:

@@ -30,6 +30,11 @@ LONGEST_WAIT = 60.0
 TIMEOUT = 120  # seconds per request: a query page of 2,000 records can take a while
 
 
+class ExpiredLocator(UpsellError):
+    """A query locator Salesforce no longer keeps (15 minutes unused, or a newer cursor of the
+    user's closed it): the query must be started again."""
+
+
 def session() -> requests.Session:
     retry = Retry(
         total=RETRIES,
@@ -133,6 +138,8 @@ def call(request, secrets, what: str):
     try:
         return request()
     except SalesforceError as exc:
+        if _content_code(exc.content) == "INVALID_QUERY_LOCATOR":
+            raise ExpiredLocator(f"the {what} query's locator has expired") from None
         raise UpsellError(_scrub(_words(exc, what), secrets)) from None
     except requests.JSONDecodeError as exc:
         raise UpsellError(
