@@ -3,6 +3,9 @@ paging, retries, a hard failure resumed, bad answers said in words, secrets kept
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -217,3 +220,28 @@ def test_client_credentials_need_the_orgs_my_domain():
         salesforce.SalesforceSettings.from_env(
             {"UPSELL_SALESFORCE_CLIENT_ID": CLIENT_ID, "UPSELL_SALESFORCE_CLIENT_SECRET": "x"}
         )
+
+
+def test_the_command_delivers_and_says_refused_credentials_in_one_line(fake, tmp_path):
+    given = {**os.environ, **env(fake)}
+    given |= {
+        "UPSELL_LANDING_DIR": str(tmp_path / "l"),
+        "UPSELL_CONNECTOR_STATE_DIR": str(tmp_path),
+    }
+    wrong = {**given, "UPSELL_SALESFORCE_CLIENT_SECRET": "WRONGSECRET42"}
+    command = [sys.executable, "-m", "upsell.cli", "extract", "salesforce"]
+    refused = subprocess.run(command, env=wrong, capture_output=True, text=True, check=False)
+    assert refused.returncode == 2
+    assert refused.stderr.startswith(
+        "upsell extract: error: Salesforce refused the client credentials (HTTP 400: "
+        "invalid_client)"
+    )
+    assert refused.stderr.count("\n") == 1 and "WRONGSECRET42" not in refused.stderr
+    assert not (tmp_path / "l").exists()
+    done = subprocess.run(command, env=given, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    [delivery] = (tmp_path / "l").iterdir()
+    assert (delivery / "_SUCCESS").exists() and (delivery / "crm_accounts.parquet").exists()
+    written = b" ".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
+    for secret in (CLIENT_SECRET, fake.token):
+        assert secret.encode() not in written + done.stdout.encode() + done.stderr.encode()

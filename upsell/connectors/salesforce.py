@@ -75,7 +75,9 @@ def prepare(env, state: State, fallback_currency: str, now: datetime, full: bool
         access, instance = salesforce_api.token(
             http, settings.base_url, settings.client_id, settings.client_secret
         )
-        instance = base_url_setting({"instance": instance}, "instance", settings.base_url)
+        # the token answer names the host to query: held to the base URL's rules (https)
+        name = "the instance_url of Salesforce's token answer"
+        instance = base_url_setting({name: instance}, name, settings.base_url)
     secrets = (*settings.secrets(), access)
     sf = salesforce_api.client(http, instance, access)
     committed = state.committed()
