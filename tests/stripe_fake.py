@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from tests.connector_pipeline import assert_clean_run
 from tests.fakes import stripe_world
 from tests.fakes.stripe_server import FakeStripe, serve
 from upsell.connectors import run as connectors_run
@@ -40,11 +41,7 @@ def run(fake, root, now=stripe_world.FIRST, **kw):
 def check_marts(result, con) -> None:
     """The run of the two extractions succeeded and the marts hold the figures worked out by
     hand in tests/fakes/stripe_world.py."""
-    assert result.success
-    failed = [c.check_name for c in result.get_asset_check_evaluations() if not c.passed]
-    assert failed == ["latest_delivery_is_fresh"] or failed == []  # the fixture is in the past
-    quarantined = con.execute("SELECT sum(quarantined_rows) FROM raw._load_manifest").fetchone()[0]
-    assert quarantined == 0
+    assert_clean_run(result, con)
     mrr = dict(
         con.execute(
             "SELECT strftime(month, '%Y-%m'), mrr FROM marts.kpi_saas_monthly ORDER BY month"

@@ -5,16 +5,10 @@ tests/fakes/hubspot_world.py."""
 
 from __future__ import annotations
 
-import dagster as dg
-import duckdb
 import pytest
 
-from orchestration.dbt.runs import dbt_resource
-from orchestration.defs.ingest import landing_zone_ingest
-from orchestration.defs.raw_checks import fx_coverage, raw_suites
-from orchestration.defs.transform import dbt_models
-from orchestration.resources import Installation
 from tests import hubspot_fake
+from tests.connector_pipeline import assert_clean_run, local_installation, pipeline_run
 from tests.fakes import hubspot_world
 from tests.hubspot_fake import run
 
@@ -26,30 +20,14 @@ def built(fake, tmp_path):
     first = run(fake, tmp_path)
     hubspot_world.second_changes(fake.world)
     second = run(fake, tmp_path, now=hubspot_world.SECOND)
-    warehouse = tmp_path / "warehouse.duckdb"
-    result = dg.materialize(
-        [landing_zone_ingest, raw_suites, fx_coverage, dbt_models],
-        resources={
-            "installation": Installation(
-                path=str(warehouse), landing_dir=str(tmp_path / "landing")
-            ),
-            "dbt": dbt_resource(),
-        },
-        raise_on_error=False,
-    )
-    con = duckdb.connect(str(warehouse), read_only=True)
-    yield result, con, (first, second)
-    con.close()
+    with pipeline_run(local_installation(tmp_path)) as (result, con):
+        yield result, con, (first, second)
 
 
 def test_the_marts_hold_the_figures_worked_out_by_hand(built):
     result, con, (first, second) = built
     assert first.delivery.name == "2026-10-20" and second.delivery.name == "2026-11-10"
-    assert result.success
-    failed = [c.check_name for c in result.get_asset_check_evaluations() if not c.passed]
-    assert failed == ["latest_delivery_is_fresh"] or failed == []  # the fixture is in the past
-    quarantined = con.execute("SELECT sum(quarantined_rows) FROM raw._load_manifest").fetchone()[0]
-    assert quarantined == 0
+    assert_clean_run(result, con)
     voice = con.execute(
         "SELECT strftime(month, '%Y-%m'), nps_responses, nps, csat_responses, csat "
         "FROM marts.kpi_voice_of_customer_monthly ORDER BY month"

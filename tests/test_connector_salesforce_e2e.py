@@ -7,15 +7,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import dagster as dg
-import duckdb
 import pytest
 
-from orchestration.dbt.runs import dbt_resource
-from orchestration.defs.ingest import landing_zone_ingest
-from orchestration.defs.raw_checks import fx_coverage, raw_suites
-from orchestration.defs.transform import dbt_models
-from orchestration.resources import Installation
+from tests.connector_pipeline import assert_clean_run, local_installation, pipeline_run
 from tests.fakes import salesforce_world as org
 from tests.fakes.salesforce_server import FakeSalesforce, serve
 from upsell.connectors import run as connectors_run
@@ -64,20 +58,8 @@ def built(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
-    warehouse = tmp_path / "warehouse.duckdb"
-    result = dg.materialize(
-        [landing_zone_ingest, raw_suites, fx_coverage, dbt_models],
-        resources={
-            "installation": Installation(
-                path=str(warehouse), landing_dir=str(tmp_path / "landing")
-            ),
-            "dbt": dbt_resource(),
-        },
-        raise_on_error=False,
-    )
-    con = duckdb.connect(str(warehouse), read_only=True)
-    yield result, con, (first, second)
-    con.close()
+    with pipeline_run(local_installation(tmp_path)) as (result, con):
+        yield result, con, (first, second)
 
 
 def test_customer_360_holds_the_figures_worked_out_by_hand(built):
@@ -85,11 +67,7 @@ def test_customer_360_holds_the_figures_worked_out_by_hand(built):
     assert first.delivery.name == "2026-11-01" and second.delivery.name == "2026-11-20"
     assert (first.mode, second.mode) == ("full", "changes")
     assert second.rows == {"crm_opportunities": 1, "crm_activities": 1, "crm_support_tickets": 1}
-    assert result.success
-    failed = [c.check_name for c in result.get_asset_check_evaluations() if not c.passed]
-    assert failed == ["latest_delivery_is_fresh"] or failed == []  # the fixture is in the past
-    quarantined = con.execute("SELECT sum(quarantined_rows) FROM raw._load_manifest").fetchone()[0]
-    assert quarantined == 0
+    assert_clean_run(result, con)
     accounts = con.execute(
         "SELECT account_id, open_tickets, open_expansion_opportunities, last_activity_at "
         "FROM marts.customer_360 ORDER BY account_id"

@@ -5,15 +5,13 @@ nothing, and resuming."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 
 import pyarrow.parquet as pq
 import pytest
 
 from tests import shopify_fake
+from tests.connector_cli import extract_command
 from tests.engine_runs import files_holding
 from tests.fakes import shopify_world
 from tests.shopify_fake import TOKEN, env_of, run
@@ -201,12 +199,7 @@ def test_settings_refuse_clear_text_to_other_hosts_and_never_show_the_token():
 
 
 def test_the_command_says_a_refused_token_in_one_line_and_exits_2(fake, tmp_path):
-    env = {**os.environ, **env_of(fake, token="shpat_wrong_77x1")}
-    env |= {"UPSELL_LANDING_DIR": str(tmp_path / "l"), "UPSELL_CONNECTOR_STATE_DIR": str(tmp_path)}
-    done = subprocess.run(
-        [sys.executable, "-m", "upsell.cli", "extract", "shopify"],
-        env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    done = extract_command("shopify", env_of(fake, token="shpat_wrong_77x1"), tmp_path)
     assert done.returncode == 2
     assert done.stderr == (
         "upsell extract: error: Shopify refused the access token (HTTP 401): check "

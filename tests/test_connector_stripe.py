@@ -4,15 +4,13 @@ retrying a 500, shapes that changed, failures that leave nothing, and resuming."
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 
 import pyarrow.parquet as pq
 import pytest
 
 from tests import stripe_fake
+from tests.connector_cli import extract_command
 from tests.engine_runs import files_holding
 from tests.fakes import stripe_world
 from tests.stripe_fake import KEY, env_of, run
@@ -215,12 +213,7 @@ def test_the_connector_settings_are_checked_at_start_up(name, value, says):
 
 
 def test_the_command_says_a_refused_key_in_one_line_and_exits_2(fake, tmp_path):
-    env = {**os.environ, **env_of(fake, key="sk_test_wrong_9f3k")}
-    env |= {"UPSELL_LANDING_DIR": str(tmp_path / "l"), "UPSELL_CONNECTOR_STATE_DIR": str(tmp_path)}
-    done = subprocess.run(
-        [sys.executable, "-m", "upsell.cli", "extract", "stripe"],
-        env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    done = extract_command("stripe", env_of(fake, key="sk_test_wrong_9f3k"), tmp_path)
     assert done.returncode == 2
     assert done.stderr == (
         "upsell extract: error: Stripe refused the API key (HTTP 401): check "

@@ -4,16 +4,10 @@ against the figures worked out by hand in tests/fakes/stripe_world.py."""
 
 from __future__ import annotations
 
-import dagster as dg
-import duckdb
 import pytest
 
-from orchestration.dbt.runs import dbt_resource
-from orchestration.defs.ingest import landing_zone_ingest
-from orchestration.defs.raw_checks import fx_coverage, raw_suites
-from orchestration.defs.transform import dbt_models
-from orchestration.resources import Installation
 from tests import stripe_fake
+from tests.connector_pipeline import local_installation, pipeline_run
 from tests.fakes import stripe_world
 from tests.stripe_fake import check_marts, run
 
@@ -25,20 +19,8 @@ def built(fake, tmp_path):
     first = run(fake, tmp_path)
     fake.world["events"] += stripe_world.second_events()
     second = run(fake, tmp_path, now=stripe_world.SECOND)
-    warehouse = tmp_path / "warehouse.duckdb"
-    result = dg.materialize(
-        [landing_zone_ingest, raw_suites, fx_coverage, dbt_models],
-        resources={
-            "installation": Installation(
-                path=str(warehouse), landing_dir=str(tmp_path / "landing")
-            ),
-            "dbt": dbt_resource(),
-        },
-        raise_on_error=False,
-    )
-    con = duckdb.connect(str(warehouse), read_only=True)
-    yield result, con, (first, second)
-    con.close()
+    with pipeline_run(local_installation(tmp_path)) as (result, con):
+        yield result, con, (first, second)
 
 
 def test_the_marts_hold_the_mrr_worked_out_by_hand(built):

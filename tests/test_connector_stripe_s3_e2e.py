@@ -5,15 +5,9 @@ bucket, and the same marts figures as the local landing zone's run
 
 from __future__ import annotations
 
-import dagster as dg
-import duckdb
-
-from orchestration.dbt.runs import dbt_resource
-from orchestration.defs.ingest import landing_zone_ingest
-from orchestration.defs.raw_checks import fx_coverage, raw_suites
-from orchestration.defs.transform import dbt_models
 from orchestration.resources import Installation
 from tests import s3_server, stripe_fake
+from tests.connector_pipeline import pipeline_run
 from tests.fakes import stripe_world
 from tests.stripe_fake import KEY, check_marts, env_of
 from upsell.config import OPTIONAL_PATHS, PATHS, Settings
@@ -48,20 +42,12 @@ def test_a_bucket_landing_zone_gives_the_mrr_worked_out_by_hand(fake, bucket, tm
     assert not (tmp_path / "cache").exists()  # the connectors write the bucket only
 
     settings = Settings.from_env(env, paths=tuple(PATHS))
-    result = dg.materialize(
-        [landing_zone_ingest, raw_suites, fx_coverage, dbt_models],
-        resources={"installation": Installation.from_settings(settings), "dbt": dbt_resource()},
-        raise_on_error=False,
-    )
-    assert sorted(p.name for p in (tmp_path / "cache" / "landing").iterdir()) == [
-        "2026-10-20",
-        "2026-11-10",
-    ]
-    con = duckdb.connect(env["UPSELL_WAREHOUSE"], read_only=True)
-    try:
+    with pipeline_run(Installation.from_settings(settings)) as (result, con):
+        assert sorted(p.name for p in (tmp_path / "cache" / "landing").iterdir()) == [
+            "2026-10-20",
+            "2026-11-10",
+        ]
         check_marts(result, con)
-    finally:
-        con.close()
     for path in tmp_path.rglob("*"):
         if path.is_file() and path.suffix in ("", ".json", ".jsonl", ".log", ".txt"):
             text = path.read_text(errors="replace")
