@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 import pyarrow as pa
@@ -111,6 +112,26 @@ class Prepared:
     left_out: list[str]  # objects not mapped, and why
     state: dict  # what to commit once delivered, the new "cursor" included
     resumed: bool
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """A source's secret and its API's base URL, read from the environment variables its
+    subclass names."""
+
+    SECRET: ClassVar[str]
+    BASE_URL: ClassVar[str]
+    DEFAULT_BASE_URL: ClassVar[str]
+
+    secret: Secret
+    base_url: str
+
+    @classmethod
+    def from_env(cls, env):
+        return cls(
+            secret_setting(env, cls.SECRET),
+            base_url_setting(env, cls.BASE_URL, cls.DEFAULT_BASE_URL),
+        )
 
 
 class State:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from upsell.connectors import hubspot_api, hubspot_map
-from upsell.connectors.common import Prepared, Secret, State, base_url_setting, secret_setting
+from upsell.connectors.common import ApiSettings, Prepared, Secret, State
 from upsell.errors import UpsellError
 
 SOURCE = "hubspot"
@@ -73,25 +73,18 @@ OBJECTS = {  # in the order fetched: contacts before what finds its company thro
 }
 
 
-@dataclass(frozen=True)
-class HubSpotSettings:
-    token: Secret
-    base_url: str
-
-    @classmethod
-    def from_env(cls, env) -> HubSpotSettings:
-        return cls(
-            secret_setting(env, "UPSELL_HUBSPOT_TOKEN"),
-            base_url_setting(env, "UPSELL_HUBSPOT_BASE_URL", DEFAULT_BASE_URL),
-        )
+class HubSpotSettings(ApiSettings):
+    SECRET = "UPSELL_HUBSPOT_TOKEN"
+    BASE_URL = "UPSELL_HUBSPOT_BASE_URL"
+    DEFAULT_BASE_URL = DEFAULT_BASE_URL
 
 
 def prepare(env, state: State, fallback_currency: str, now: datetime, full: bool) -> Prepared:
     settings = HubSpotSettings.from_env(env)
     committed = state.committed()
     plan, resumed = state.resume_or_start(full, lambda: _plan(committed, now, full))
-    api = hubspot_api.client(settings.token, settings.base_url)
-    _fetch(api, settings.token, state, plan)
+    api = hubspot_api.client(settings.secret, settings.base_url)
+    _fetch(api, settings.secret, state, plan)
     rows, left_out, contacts = _map(state, plan, committed, fallback_currency)
     rows = {table: r for table, r in rows.items() if r}
     new_state = {"cursor": plan["until"], "contact_accounts": contacts}

@@ -10,11 +10,10 @@ than that needs a full extraction again (``--full``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from upsell.connectors import crm_in_use, stripe_api, stripe_history, stripe_map
-from upsell.connectors.common import Prepared, Secret, State, base_url_setting, secret_setting
+from upsell.connectors.common import ApiSettings, Prepared, Secret, State
 from upsell.errors import UpsellError
 
 SOURCE = "stripe"
@@ -47,25 +46,18 @@ EVENT_TYPES = [
 ]
 
 
-@dataclass(frozen=True)
-class StripeSettings:
-    api_key: Secret
-    base_url: str
-
-    @classmethod
-    def from_env(cls, env) -> StripeSettings:
-        return cls(
-            secret_setting(env, "UPSELL_STRIPE_API_KEY"),
-            base_url_setting(env, "UPSELL_STRIPE_BASE_URL", DEFAULT_BASE_URL),
-        )
+class StripeSettings(ApiSettings):
+    SECRET = "UPSELL_STRIPE_API_KEY"
+    BASE_URL = "UPSELL_STRIPE_BASE_URL"
+    DEFAULT_BASE_URL = DEFAULT_BASE_URL
 
 
 def prepare(env, state: State, fallback_currency: str, now: datetime, full: bool) -> Prepared:
     settings = StripeSettings.from_env(env)
     committed = state.committed()
     plan, resumed = state.resume_or_start(full, lambda: _plan(committed, now, full))
-    api = stripe_api.client(settings.api_key, settings.base_url)
-    _fetch(api, settings.api_key, state, plan)
+    api = stripe_api.client(settings.secret, settings.base_url)
+    _fetch(api, settings.secret, state, plan)
     linked_elsewhere = crm_in_use(env) is not None
     rows, left_out, new_state = _map(state, plan, committed, fallback_currency, linked_elsewhere)
     rows = {table: r for table, r in rows.items() if r}
