@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
+from tests.fake_api import fake_fixture
 from tests.fakes import hubspot_world
 from tests.fakes.hubspot_server import FakeHubSpot, serve
 from upsell.connectors import run as connectors_run
@@ -11,17 +10,14 @@ from upsell.connectors import run as connectors_run
 TOKEN = "pat-eu1-fake-7c1e0b4a-93d2"  # must not appear in any file, log or message
 
 
-@pytest.fixture
-def fake():
-    server_side = FakeHubSpot(token=TOKEN)
-    server_side.world = hubspot_world.first_world()
-    hubspot_world.load(server_side, server_side.world)
-    server = serve(server_side)
-    try:
-        yield server_side
-    finally:
-        server.shutdown()
-        server.server_close()
+def with_first_world() -> FakeHubSpot:
+    fake = FakeHubSpot(token=TOKEN)
+    fake.world = hubspot_world.first_world()
+    hubspot_world.load(fake, fake.world)
+    return fake
+
+
+fake = fake_fixture(with_first_world, serve)
 
 
 def env_of(fake: FakeHubSpot, token: str = TOKEN) -> dict[str, str]:

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import pytest
-
+from tests.fake_api import fake_fixture
 from tests.fakes import shopify_world
-from tests.fakes.shopify_server import FakeShopify, start
+from tests.fakes.shopify_server import FakeShopify, serve
 from upsell.connectors import run as connectors_run
 
 TOKEN = "shpat_fake_9d1c4e7a2b"  # must not appear in any file, log or message
 
 
-@pytest.fixture
-def fake():
-    server_side = FakeShopify(token=TOKEN)
-    shopify_world.load(server_side, shopify_world.first_world())
-    server = start(server_side)
-    try:
-        yield server_side
-    finally:
-        server.shutdown()
-        server.server_close()
+def with_first_world() -> FakeShopify:
+    fake = FakeShopify(token=TOKEN)
+    shopify_world.load(fake, shopify_world.first_world())
+    return fake
+
+
+fake = fake_fixture(with_first_world, serve)
 
 
 def env_of(fake: FakeShopify, token: str = TOKEN) -> dict[str, str]:
