@@ -11,6 +11,7 @@ import pytest
 
 from tests.connector_pipeline import assert_clean_run, local_installation, pipeline_run
 from tests.fakes import salesforce_world as org
+from tests.fakes.http_server import running
 from tests.fakes.salesforce_server import FakeSalesforce, serve
 from upsell.connectors import run as connectors_run
 
@@ -38,26 +39,26 @@ LAST_ACTIVITY = {
 @pytest.fixture
 def built(tmp_path):
     fake = FakeSalesforce(CLIENT_ID, CLIENT_SECRET, page_size=2, world=org.world())
-    server = serve(fake)
     env = {
         "UPSELL_SALESFORCE_CLIENT_ID": CLIENT_ID,
         "UPSELL_SALESFORCE_CLIENT_SECRET": CLIENT_SECRET,
-        "UPSELL_SALESFORCE_BASE_URL": fake.url,
     }
 
     def extract(now):
         [done] = connectors_run.extract(
-            ["salesforce"], env, tmp_path / "landing", tmp_path / "state", "EUR", now=now
+            ["salesforce"],
+            {**env, "UPSELL_SALESFORCE_BASE_URL": fake.url},
+            tmp_path / "landing",
+            tmp_path / "state",
+            "EUR",
+            now=now,
         )
         return done
 
-    try:
+    with running(fake, serve):
         first = extract(FIRST)
         org.change(fake.world)
         second = extract(SECOND)
-    finally:
-        server.shutdown()
-        server.server_close()
     with pipeline_run(local_installation(tmp_path)) as (result, con):
         yield result, con, (first, second)
 
