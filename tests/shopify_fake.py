@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from tests.fake_api import fake_fixture
+from tests.fake_api import extract_alone, fake_fixture
 from tests.fakes import shopify_world
 from tests.fakes.shopify_server import FakeShopify, serve
-from upsell.connectors import run as connectors_run
 
 TOKEN = "shpat_fake_9d1c4e7a2b"  # must not appear in any file, log or message
 
@@ -29,7 +28,4 @@ def env_of(fake: FakeShopify, token: str = TOKEN) -> dict[str, str]:
 
 def run(fake, root, now=shopify_world.FIRST, env=None, **kw):
     """One extraction of Shopify alone: its part of the report."""
-    [done] = connectors_run.extract(
-        ["shopify"], env or env_of(fake), root / "landing", root / "state", "EUR", now=now, **kw
-    )
-    return done
+    return extract_alone("shopify", env or env_of(fake), root, now, **kw)

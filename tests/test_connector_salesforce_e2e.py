@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.connector_pipeline import assert_clean_run, local_installation, pipeline_run
+from tests.fake_api import extract_alone
 from tests.fakes import salesforce_world as org
 from tests.fakes.http_server import running
 from tests.fakes.salesforce_server import FakeSalesforce, serve
-from upsell.connectors import run as connectors_run
 
 CLIENT_ID, CLIENT_SECRET = "3MVG9fakeconsumerkey", "FAKESECRET0123456789ABCDEF"
 FIRST, SECOND = datetime(2026, 11, 1, 9, tzinfo=UTC), datetime(2026, 11, 20, 9, tzinfo=UTC)
@@ -45,15 +45,9 @@ def built(tmp_path):
     }
 
     def extract(now):
-        [done] = connectors_run.extract(
-            ["salesforce"],
-            {**env, "UPSELL_SALESFORCE_BASE_URL": fake.url},
-            tmp_path / "landing",
-            tmp_path / "state",
-            "EUR",
-            now=now,
+        return extract_alone(
+            "salesforce", {**env, "UPSELL_SALESFORCE_BASE_URL": fake.url}, tmp_path, now
         )
-        return done
 
     with running(fake, serve):
         first = extract(FIRST)

@@ -113,6 +113,13 @@ def serve(
     return server, f"http://127.0.0.1:{server.server_port}"
 
 
+def start(fake, **options) -> ThreadingHTTPServer:
+    """Serve ``fake.answer`` (``options`` as :func:`serve` takes them) and set ``fake.url``;
+    returns the server (``shutdown()`` it)."""
+    server, fake.url = serve(fake.answer, **options)
+    return server
+
+
 @contextmanager
 def running(fake, start: Callable[[Any], ThreadingHTTPServer]) -> Iterator:
     """``fake`` served (``start`` serves it and returns the server) until the block ends."""

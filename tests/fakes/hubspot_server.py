@@ -188,7 +188,4 @@ def error(message: str, category: str) -> str:
 
 def serve(fake: FakeHubSpot):
     """Start ``fake`` on a free port of 127.0.0.1; returns the server (``shutdown()`` it)."""
-    server, fake.url = http_server.serve(
-        fake.answer, content_type="application/json;charset=utf-8", keep_alive=True
-    )
-    return server
+    return http_server.start(fake, content_type="application/json;charset=utf-8", keep_alive=True)

@@ -194,9 +194,8 @@ def errors(message: str, code: str) -> str:
 
 def serve(fake: FakeSalesforce):
     """Start ``fake`` on a free port of 127.0.0.1; returns the server (``shutdown()`` it)."""
-    server, fake.url = http_server.serve(
-        fake.answer,
+    return http_server.start(
+        fake,
         content_type="application/json;charset=UTF-8",
         always=lambda: {"Sforce-Limit-Info": f"api-usage={len(fake.requests)}/15000"},
     )
-    return server

@@ -113,5 +113,4 @@ def _passes(obj: dict, resource: str, filters: dict) -> bool:
 
 def serve(fake: FakeShopify):
     """Start ``fake`` on a free port of 127.0.0.1; returns the server (``shutdown()`` it)."""
-    server, fake.url = http_server.serve(fake.answer)
-    return server
+    return http_server.start(fake)

@@ -125,9 +125,8 @@ def error(kind: str, message: str) -> str:
 
 def serve(fake: FakeStripe):
     """Start ``fake`` on a free port of 127.0.0.1; returns the server (``shutdown()`` it)."""
-    server, fake.url = http_server.serve(
-        fake.answer,
+    return http_server.start(
+        fake,
         content_type="application/json",
         always=lambda: {"Request-Id": f"req_fake_{len(fake.requests)}"},
     )
-    return server
