@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import pytest
-
+from tests.fake_api import extract_alone, fake_fixture
 from tests.fakes import hubspot_world
 from tests.fakes.hubspot_server import FakeHubSpot, serve
-from upsell.connectors import run as connectors_run
 
 TOKEN = "pat-eu1-fake-7c1e0b4a-93d2"  # must not appear in any file, log or message
 
 
-@pytest.fixture
-def fake():
-    server_side = FakeHubSpot(token=TOKEN)
-    server_side.world = hubspot_world.first_world()
-    hubspot_world.load(server_side, server_side.world)
-    server = serve(server_side)
-    try:
-        yield server_side
-    finally:
-        server.shutdown()
-        server.server_close()
+def with_first_world() -> FakeHubSpot:
+    fake = FakeHubSpot(token=TOKEN)
+    fake.world = hubspot_world.first_world()
+    hubspot_world.load(fake, fake.world)
+    return fake
+
+
+fake = fake_fixture(with_first_world, serve)
 
 
 def env_of(fake: FakeHubSpot, token: str = TOKEN) -> dict[str, str]:
@@ -30,7 +25,4 @@ def env_of(fake: FakeHubSpot, token: str = TOKEN) -> dict[str, str]:
 
 def run(fake, root, now=hubspot_world.FIRST, **kw):
     """One extraction of HubSpot alone: its part of the report."""
-    [done] = connectors_run.extract(
-        ["hubspot"], env_of(fake), root / "landing", root / "state", "EUR", now=now, **kw
-    )
-    return done
+    return extract_alone("hubspot", env_of(fake), root, now, **kw)

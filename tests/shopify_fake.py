@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import pytest
-
+from tests.fake_api import extract_alone, fake_fixture
 from tests.fakes import shopify_world
-from tests.fakes.shopify_server import FakeShopify, start
-from upsell.connectors import run as connectors_run
+from tests.fakes.shopify_server import FakeShopify, serve
 
 TOKEN = "shpat_fake_9d1c4e7a2b"  # must not appear in any file, log or message
 
 
-@pytest.fixture
-def fake():
-    server_side = FakeShopify(token=TOKEN)
-    shopify_world.load(server_side, shopify_world.first_world())
-    server = start(server_side)
-    try:
-        yield server_side
-    finally:
-        server.shutdown()
-        server.server_close()
+def with_first_world() -> FakeShopify:
+    fake = FakeShopify(token=TOKEN)
+    shopify_world.load(fake, shopify_world.first_world())
+    return fake
+
+
+fake = fake_fixture(with_first_world, serve)
 
 
 def env_of(fake: FakeShopify, token: str = TOKEN) -> dict[str, str]:
@@ -33,7 +28,4 @@ def env_of(fake: FakeShopify, token: str = TOKEN) -> dict[str, str]:
 
 def run(fake, root, now=shopify_world.FIRST, env=None, **kw):
     """One extraction of Shopify alone: its part of the report."""
-    [done] = connectors_run.extract(
-        ["shopify"], env or env_of(fake), root / "landing", root / "state", "EUR", now=now, **kw
-    )
-    return done
+    return extract_alone("shopify", env or env_of(fake), root, now, **kw)

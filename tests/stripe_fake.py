@@ -4,26 +4,21 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
 from tests.connector_pipeline import assert_clean_run
+from tests.fake_api import extract_alone, fake_fixture
 from tests.fakes import stripe_world
 from tests.fakes.stripe_server import FakeStripe, serve
-from upsell.connectors import run as connectors_run
 
 KEY = "sk_test_fake_5Gq8c1Lw"  # must not appear in any file, log or message
 
 
-@pytest.fixture
-def fake():
-    server_side = FakeStripe(key=KEY)
-    stripe_world.load(server_side, stripe_world.first_world())
-    server = serve(server_side)
-    try:
-        yield server_side
-    finally:
-        server.shutdown()
-        server.server_close()
+def with_first_world() -> FakeStripe:
+    fake = FakeStripe(key=KEY)
+    stripe_world.load(fake, stripe_world.first_world())
+    return fake
+
+
+fake = fake_fixture(with_first_world, serve)
 
 
 def env_of(fake: FakeStripe, key: str = KEY) -> dict[str, str]:
@@ -32,10 +27,7 @@ def env_of(fake: FakeStripe, key: str = KEY) -> dict[str, str]:
 
 def run(fake, root, now=stripe_world.FIRST, **kw):
     """One extraction of Stripe alone: its part of the report."""
-    [done] = connectors_run.extract(
-        ["stripe"], env_of(fake), root / "landing", root / "state", "EUR", now=now, **kw
-    )
-    return done
+    return extract_alone("stripe", env_of(fake), root, now, **kw)
 
 
 def check_marts(result, con) -> None:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.fake_api import fake_fixture
 from tests.fakes import salesforce_world as org
 from tests.fakes.salesforce_server import FakeSalesforce, serve
 from upsell.connectors import salesforce, salesforce_api
@@ -21,12 +22,9 @@ CLIENT_SECRET = "FAKESECRET0123456789ABCDEF"
 NOW = datetime(2026, 11, 1, 9, tzinfo=UTC)
 
 
-@pytest.fixture
-def fake():
-    fake = FakeSalesforce(CLIENT_ID, CLIENT_SECRET, page_size=2, world=org.world())
-    server = serve(fake)
-    yield fake
-    server.shutdown()
+fake = fake_fixture(
+    lambda: FakeSalesforce(CLIENT_ID, CLIENT_SECRET, page_size=2, world=org.world()), serve
+)
 
 
 @pytest.fixture(autouse=True)

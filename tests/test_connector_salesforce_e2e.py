@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.connector_pipeline import assert_clean_run, local_installation, pipeline_run
+from tests.fake_api import extract_alone
 from tests.fakes import salesforce_world as org
+from tests.fakes.http_server import running
 from tests.fakes.salesforce_server import FakeSalesforce, serve
-from upsell.connectors import run as connectors_run
 
 CLIENT_ID, CLIENT_SECRET = "3MVG9fakeconsumerkey", "FAKESECRET0123456789ABCDEF"
 FIRST, SECOND = datetime(2026, 11, 1, 9, tzinfo=UTC), datetime(2026, 11, 20, 9, tzinfo=UTC)
@@ -38,26 +39,20 @@ LAST_ACTIVITY = {
 @pytest.fixture
 def built(tmp_path):
     fake = FakeSalesforce(CLIENT_ID, CLIENT_SECRET, page_size=2, world=org.world())
-    server = serve(fake)
     env = {
         "UPSELL_SALESFORCE_CLIENT_ID": CLIENT_ID,
         "UPSELL_SALESFORCE_CLIENT_SECRET": CLIENT_SECRET,
-        "UPSELL_SALESFORCE_BASE_URL": fake.url,
     }
 
     def extract(now):
-        [done] = connectors_run.extract(
-            ["salesforce"], env, tmp_path / "landing", tmp_path / "state", "EUR", now=now
+        return extract_alone(
+            "salesforce", {**env, "UPSELL_SALESFORCE_BASE_URL": fake.url}, tmp_path, now
         )
-        return done
 
-    try:
+    with running(fake, serve):
         first = extract(FIRST)
         org.change(fake.world)
         second = extract(SECOND)
-    finally:
-        server.shutdown()
-        server.server_close()
     with pipeline_run(local_installation(tmp_path)) as (result, con):
         yield result, con, (first, second)
 

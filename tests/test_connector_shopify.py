@@ -221,24 +221,18 @@ def test_a_missing_scope_is_said_with_the_list_refused(fake, tmp_path):
 
 
 def test_stripe_and_shopify_extracted_together_share_one_delivery(fake, tmp_path):
-    from tests.fakes import stripe_world
-    from tests.fakes.stripe_server import FakeStripe, serve
-    from tests.stripe_fake import KEY
+    from tests.fakes.http_server import running
+    from tests.fakes.stripe_server import serve
     from tests.stripe_fake import env_of as stripe_env
+    from tests.stripe_fake import with_first_world
     from upsell.connectors import run as connectors_run
 
-    stripe_side = FakeStripe(key=KEY)
-    stripe_world.load(stripe_side, stripe_world.first_world())
-    server = serve(stripe_side)
-    try:
+    with running(with_first_world(), serve) as stripe_side:
         env = {**env_of(fake), **stripe_env(stripe_side)}
         stripe, shopify = connectors_run.extract(
             ["stripe", "shopify"], env, tmp_path / "landing", tmp_path / "state", "EUR",
             now=shopify_world.FIRST,
         )  # fmt: skip
-    finally:
-        server.shutdown()
-        server.server_close()
     assert stripe.delivery == shopify.delivery and dated(tmp_path / "landing") == ["2026-10-20"]
     accounts = [r["account_id"] for r in rows(shopify.delivery, "crm_accounts")]
     assert len(accounts) == stripe.rows["crm_accounts"] + shopify.rows["crm_accounts"]

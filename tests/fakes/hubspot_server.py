@@ -15,11 +15,12 @@ every request is recorded, so the tests can say what was asked.
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.fakes import http_server
+from tests.fakes.http_server import Fault, Faults, Recording, Request
 
 SEARCH_LIMIT = 10_000
 ASSOCIATIONS_PAGE = 500  # associations of one object per answer; more: paging.next.after
@@ -33,24 +34,18 @@ OPERATORS = {
 
 
 @dataclass
-class Fault:
-    status: int
-    body: str
-    headers: dict = field(default_factory=dict)
-    times: int = 1  # how many requests it answers; -1: until cleared
-    after: str | None = None  # only searches paging from this ``after``
-
-
-@dataclass
-class FakeHubSpot:
+class FakeHubSpot(Recording):
     token: str
     objects: dict = field(default_factory=dict)  # type -> [object]
     links: dict = field(default_factory=dict)  # (from type, to type) -> {id: [(to id, label)]}
-    faults: dict = field(default_factory=dict)  # path -> [Fault]
+    faults: Faults = field(default_factory=Faults)  # by path
     requests: list = field(default_factory=list)  # (path, body)
     url: str = ""
 
-    def fail(self, path: str, status: int, body: str | None = None, **kw) -> None:
+    def fail(
+        self, path: str, status: int, body: str | None = None, after: str | None = None, **kw
+    ) -> None:
+        """Queue a fault for ``path``; ``after``: only for searches paging from that ``after``."""
         if status == 429:
             payload = error("You have reached your secondly limit.", "RATE_LIMITS")
             payload = json.dumps({**json.loads(payload), "policyName": "SECONDLY"})
@@ -62,18 +57,18 @@ class FakeHubSpot:
             )
         else:
             payload = error(f"fake failure {status}", "INTERNAL_ERROR")
-        self.faults.setdefault(path, []).append(Fault(status, body or payload, **kw))
+        if after is not None:
+            kw["when"] = lambda request: request.get("after") == after
+        self.faults.add(path, Fault(status, body or payload, **kw))
 
     def clear_faults(self) -> None:
         self.faults.clear()
 
-    def asked(self, path: str) -> list[dict]:
-        return [body for p, body in self.requests if p == path]
-
     # -- answering ----------------------------------------------------------------------
-    def answer(self, method: str, path: str, body: bytes, auth: str | None):
+    def answer(self, sent: Request):
+        method, path, auth = sent.method, sent.path, sent.headers.get("Authorization")
         try:
-            request = json.loads(body or b"{}")
+            request = json.loads(sent.body or b"{}")
         except json.JSONDecodeError:
             return 400, error("Invalid input JSON", "VALIDATION_ERROR"), {}
         self.requests.append((path, request))
@@ -81,7 +76,7 @@ class FakeHubSpot:
             return 401, error("Authentication credentials not found.", "INVALID_AUTHENTICATION"), {}
         if method != "POST":
             return 405, error("the fake serves POST only", "VALIDATION_ERROR"), {}
-        fault = self._fault(path, request)
+        fault = self.faults.take(path, request)
         if fault:
             return fault.status, fault.body, fault.headers
         parts = path.strip("/").split("/")
@@ -90,13 +85,6 @@ class FakeHubSpot:
         if parts[:3] == ["crm", "v4", "associations"] and parts[5:] == ["batch", "read"]:
             return self._associations(parts[3], parts[4], request)
         return 404, error(f"Unable to route POST {path}", "OBJECT_NOT_FOUND"), {}
-
-    def _fault(self, path: str, request: dict) -> Fault | None:
-        for fault in self.faults.get(path, []):
-            if fault.times and (fault.after is None or request.get("after") == fault.after):
-                fault.times -= 1
-                return fault
-        return None
 
     def _search(self, kind: str, request: dict):
         if kind not in self.objects:
@@ -200,32 +188,4 @@ def error(message: str, category: str) -> str:
 
 def serve(fake: FakeHubSpot):
     """Start ``fake`` on a free port of 127.0.0.1; returns the server (``shutdown()`` it)."""
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive, as urllib3's pool expects
-
-        def _any(self):
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            status, text, headers = fake.answer(
-                self.command, self.path.split("?")[0], body, self.headers.get("Authorization")
-            )
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json;charset=utf-8")
-            for name, value in headers.items():
-                self.send_header(name, value)
-            data = text.encode()
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_POST = _any
-
-        def log_message(self, *args):  # quiet: the tests read fake.requests
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    fake.url = f"http://127.0.0.1:{server.server_port}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return http_server.start(fake, content_type="application/json;charset=utf-8", keep_alive=True)

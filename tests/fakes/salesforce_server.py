@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
+
+from tests.fakes import http_server
+from tests.fakes.http_server import Fault, Faults, Request
 
 VERSION = "62.0"
 DATA = f"/services/data/v{VERSION}"
@@ -28,15 +29,6 @@ QUERY = re.compile(
 
 
 @dataclass
-class Fault:
-    status: int
-    body: str
-    headers: dict = field(default_factory=dict)
-    times: int = 1  # -1: until cleared
-    page: int | None = None  # only this page (0: the query, 1: the first query_more...)
-
-
-@dataclass
 class FakeSalesforce:
     client_id: str
     client_secret: str
@@ -44,18 +36,30 @@ class FakeSalesforce:
     page_size: int = 2000  # Salesforce's default batch
     world: dict = field(default_factory=dict)  # object -> [record]
     extra_fields: dict = field(default_factory=dict)  # object -> field names beyond the records'
-    faults: dict = field(default_factory=dict)  # object -> [Fault]
+    faults: Faults = field(default_factory=Faults)  # by object
     requests: list = field(default_factory=list)  # (method, path, query)
     queries: dict = field(default_factory=dict)  # locator -> (object, rows)
     url: str = ""
 
-    def fail(self, sobject: str, status: int, code: str = "", body: str | None = None, **kw):
+    def fail(
+        self,
+        sobject: str,
+        status: int,
+        code: str = "",
+        body: str | None = None,
+        page: int | None = None,
+        **kw,
+    ):
+        """Queue a fault for ``sobject``'s queries; ``page``: only that page (0: the query, 1:
+        the first query_more...)."""
         headers = kw.pop("headers", {})
         if status == 429 and "Retry-After" not in headers:
             headers["Retry-After"] = "0"
         message = {"REQUEST_LIMIT_EXCEEDED": "TotalRequests Limit exceeded."}.get(code, "fake")
         text = body if body is not None else json.dumps([{"message": message, "errorCode": code}])
-        self.faults.setdefault(sobject, []).append(Fault(status, text, headers, **kw))
+        if page is not None:
+            kw["when"] = lambda asked: asked == page
+        self.faults.add(sobject, Fault(status, text, headers, **kw))
 
     def expire_locators(self) -> None:
         """Salesforce drops a query locator unused for 15 minutes."""
@@ -67,10 +71,12 @@ class FakeSalesforce:
         ]
 
     # -- answering ----------------------------------------------------------------------
-    def answer(self, method: str, path: str, query: str, body: str, auth: str | None):
+    def answer(self, request: Request):
+        method, path, query = request.method, request.path, request.query
+        auth = request.headers.get("Authorization")
         self.requests.append((method, path, query))
         if path == "/services/oauth2/token" and method == "POST":
-            form = {k: v[0] for k, v in parse_qs(body).items()}
+            form = {k: v[0] for k, v in parse_qs(request.body.decode()).items()}
             if form.get("grant_type") != "client_credentials":
                 return 400, json.dumps({"error": "unsupported_grant_type"}), {}
             if (form.get("client_id"), form.get("client_secret")) != (
@@ -110,11 +116,8 @@ class FakeSalesforce:
         return 404, errors("The requested resource does not exist", "NOT_FOUND"), {}
 
     def _fault(self, sobject: str, page: int):
-        for fault in self.faults.get(sobject, []):
-            if fault.times and fault.page in (None, page):
-                fault.times -= 1
-                return fault.status, fault.body, fault.headers
-        return None
+        fault = self.faults.take(sobject, page)
+        return (fault.status, fault.body, fault.headers) if fault else None
 
     def _describe(self, sobject: str):
         if sobject not in self.world:
@@ -191,35 +194,8 @@ def errors(message: str, code: str) -> str:
 
 def serve(fake: FakeSalesforce):
     """Start ``fake`` on a free port of 127.0.0.1; returns the server (``shutdown()`` it)."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def _answer(self, method: str):
-            parts = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length).decode() if length else ""
-            status, text, headers = fake.answer(
-                method, parts.path, parts.query, body, self.headers.get("Authorization")
-            )
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json;charset=UTF-8")
-            self.send_header("Sforce-Limit-Info", f"api-usage={len(fake.requests)}/15000")
-            for name, value in headers.items():
-                self.send_header(name, value)
-            data = text.encode()
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self):
-            self._answer("GET")
-
-        def do_POST(self):
-            self._answer("POST")
-
-        def log_message(self, *args):  # quiet: the tests read fake.requests
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.url = f"http://127.0.0.1:{server.server_port}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return http_server.start(
+        fake,
+        content_type="application/json;charset=UTF-8",
+        always=lambda: {"Sforce-Limit-Info": f"api-usage={len(fake.requests)}/15000"},
+    )

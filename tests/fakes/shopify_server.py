@@ -16,7 +16,8 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tests.fakes.http_server import Fault, Faults, serve
+from tests.fakes import http_server
+from tests.fakes.http_server import Fault, Faults, Recording, Request
 
 VERSION = "2026-10"
 LISTS = ("customers", "products", "orders")
@@ -27,7 +28,7 @@ TOO_MANY = (
 
 
 @dataclass
-class FakeShopify:
+class FakeShopify(Recording):
     token: str
     shop: dict = field(default_factory=dict)
     world: dict = field(default_factory=lambda: {name: [] for name in LISTS})
@@ -43,10 +44,8 @@ class FakeShopify:
             kw.setdefault("headers", {"Retry-After": "1.0"})
         self.faults.add(resource, Fault(status, body or json.dumps(errors), **kw))
 
-    def asked(self, resource: str) -> list[dict]:
-        return [params for r, params in self.requests if r == resource]
-
-    def answer(self, method: str, path: str, params: dict, headers: dict):
+    def answer(self, request: Request):
+        path, params, headers = request.path, request.params, request.headers
         prefix = f"/admin/api/{VERSION}/"
         resource = path.removeprefix(prefix).removesuffix(".json")
         self.requests.append((resource, params))
@@ -112,6 +111,6 @@ def _passes(obj: dict, resource: str, filters: dict) -> bool:
     return True
 
 
-def start(fake: FakeShopify):
-    server, fake.url = serve(fake.answer)
-    return server
+def serve(fake: FakeShopify):
+    """Start ``fake`` on a free port of 127.0.0.1; returns the server (``shutdown()`` it)."""
+    return http_server.start(fake)

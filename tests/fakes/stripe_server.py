@@ -12,33 +12,28 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
+
+from tests.fakes import http_server
+from tests.fakes.http_server import Fault, Faults, Recording, Request
 
 LISTS = ("customers", "prices", "subscriptions", "invoices", "events")
 
 
 @dataclass
-class Fault:
-    status: int
-    body: str
-    headers: dict = field(default_factory=dict)
-    times: int = 1  # how many requests it answers; -1: until cleared
-    after: str | None = None  # only requests paging after this id
-
-
-@dataclass
-class FakeStripe:
+class FakeStripe(Recording):
     key: str
     world: dict = field(default_factory=lambda: {name: [] for name in LISTS})
     products: dict = field(default_factory=dict)
-    faults: dict = field(default_factory=dict)  # path -> [Fault]
+    faults: Faults = field(default_factory=Faults)  # by path
     requests: list = field(default_factory=list)  # (path, params)
     url: str = ""
 
-    def fail(self, path: str, status: int, body: str | None = None, **kw) -> None:
+    def fail(
+        self, path: str, status: int, body: str | None = None, after: str | None = None, **kw
+    ) -> None:
+        """Queue a fault for ``path``; ``after``: only for requests paging after that id."""
         error = {"error": {"type": "api_error", "message": f"fake failure {status}"}}
         if status == 429:
             error = {
@@ -48,24 +43,24 @@ class FakeStripe:
                     "message": "Too many requests",
                 }
             }
-        self.faults.setdefault(path, []).append(Fault(status, body or json.dumps(error), **kw))
+        if after is not None:
+            kw["when"] = lambda params: params.get("starting_after") == after
+        self.faults.add(path, Fault(status, body or json.dumps(error), **kw))
 
     def clear_faults(self) -> None:
         self.faults.clear()
 
-    def asked(self, path: str) -> list[dict]:
-        return [params for p, params in self.requests if p == path]
-
     # -- answering ----------------------------------------------------------------------
-    def answer(self, method: str, path: str, query: str, auth: str | None):
-        params = parse_params(query)
+    def answer(self, request: Request):
+        path, auth = request.path, request.headers.get("Authorization")
+        params = parse_params(request.query)
         self.requests.append((path, params))
-        if method != "GET":
+        if request.method != "GET":
             return 405, error("invalid_request_error", "the fake serves GET only"), {}
         if auth != f"Bearer {self.key}":
             message = f"Invalid API Key provided: {(auth or '').removeprefix('Bearer ')}"
             return 401, error("invalid_request_error", message), {}
-        fault = self._fault(path, params)
+        fault = self.faults.take(path, params)
         if fault:
             return fault.status, fault.body, fault.headers
         parts = path.strip("/").split("/")
@@ -78,13 +73,6 @@ class FakeStripe:
         if len(parts) == 3 and parts[1] == "products" and parts[2] in self.products:
             return 200, json.dumps(self.products[parts[2]]), {}
         return 404, error("invalid_request_error", f"No such object: {path}"), {}
-
-    def _fault(self, path: str, params: dict) -> Fault | None:
-        for fault in self.faults.get(path, []):
-            if fault.times and (fault.after is None or params.get("starting_after") == fault.after):
-                fault.times -= 1
-                return fault
-        return None
 
     def _list(self, name: str, path: str, params: dict) -> dict:
         rows = [o for o in self.world[name] if in_range(o["created"], params.get("created"))]
@@ -137,27 +125,8 @@ def error(kind: str, message: str) -> str:
 
 def serve(fake: FakeStripe):
     """Start ``fake`` on a free port of 127.0.0.1; returns the server (``shutdown()`` it)."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            parts = urlsplit(self.path)
-            status, body, headers = fake.answer(
-                "GET", parts.path, parts.query, self.headers.get("Authorization")
-            )
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Request-Id", f"req_fake_{len(fake.requests)}")
-            for name, value in headers.items():
-                self.send_header(name, value)
-            data = body.encode()
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):  # quiet: the tests read fake.requests
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.url = f"http://127.0.0.1:{server.server_port}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return http_server.start(
+        fake,
+        content_type="application/json",
+        always=lambda: {"Request-Id": f"req_fake_{len(fake.requests)}"},
+    )

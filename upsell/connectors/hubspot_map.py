@@ -9,6 +9,8 @@ mapping field by field and the reasons.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pycountry
@@ -149,12 +151,27 @@ def account_row(company: dict, fallback_currency: str) -> dict:
     }
 
 
-def contact_row(contact: dict) -> tuple[dict | None, str | None]:
+def _of_a_company(what: str):
+    """A row builder ``build(obj, id, account, ...)`` as ``row(obj, ...)``, which says why the
+    object has no row where it is associated with no company."""
+
+    def wrap(build: Callable[..., tuple[dict | None, str | None]]):
+        @functools.wraps(build)
+        def row(obj: dict, *args) -> tuple[dict | None, str | None]:
+            oid = object_id(obj, what)
+            account = primary_company(obj)
+            if account is None:
+                return None, f"{what} {oid} is associated with no company: no account to hold it"
+            return build(obj, oid, account, *args)
+
+        return row
+
+    return wrap
+
+
+@_of_a_company("contact")
+def contact_row(contact: dict, cid: str, account: str) -> tuple[dict | None, str | None]:
     what = "contact"
-    cid = object_id(contact, what)
-    account = primary_company(contact)
-    if account is None:
-        return None, f"contact {cid} is associated with no company: no account to hold it"
     email = prop(contact, "email", what, optional=True)
     if email is None:
         return None, f"contact {cid} has no email address"
@@ -186,12 +203,11 @@ def stage(deal: dict) -> str:
     return {"closedwon": "closed_won", "closedlost": "closed_lost"}.get(dealstage, "open")
 
 
-def opportunity_row(deal: dict, fallback_currency: str) -> tuple[dict | None, str | None]:
+@_of_a_company("deal")
+def opportunity_row(
+    deal: dict, did: str, account: str, fallback_currency: str
+) -> tuple[dict | None, str | None]:
     what = "deal"
-    did = object_id(deal, what)
-    account = primary_company(deal)
-    if account is None:
-        return None, f"deal {did} is associated with no company: no account to hold it"
     amount = prop(deal, "amount", what, optional=True)
     if amount is None:
         return None, f"deal {did} has no amount"

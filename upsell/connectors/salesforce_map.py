@@ -8,6 +8,8 @@ call, ...) is left out with its reason. docs/connectors.md gives the mapping fie
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -93,6 +95,23 @@ def _account(record: dict, what: str) -> tuple[str | None, str | None]:
     return account, None if account else f"{what} {rid} has no account: the contract needs one"
 
 
+def _of_an_account(what: str):
+    """A row builder ``build(record, account, ...)`` as ``row(record, ...)``, which says why
+    the record has no row where it names no account."""
+
+    def wrap(build: Callable[..., tuple[dict | None, str | None]]):
+        @functools.wraps(build)
+        def row(record: dict, *args) -> tuple[dict | None, str | None]:
+            account, why = _account(record, what)
+            if why:
+                return None, why
+            return build(record, account, *args)
+
+        return row
+
+    return wrap
+
+
 def account_row(record: dict, fallback_currency: str) -> dict:
     segment = _get(record, "Upsell_Segment__c", str, optional=True) or DEFAULT_SEGMENT
     employees = _get(record, "NumberOfEmployees", int, optional=True)
@@ -113,10 +132,8 @@ def account_row(record: dict, fallback_currency: str) -> dict:
     }
 
 
-def contact_row(record: dict) -> tuple[dict | None, str | None]:
-    account, why = _account(record, "contact")
-    if why:
-        return None, why
+@_of_an_account("contact")
+def contact_row(record: dict, account: str) -> tuple[dict | None, str | None]:
     email = _get(record, "Email", str, optional=True)
     if not email:
         return None, f"contact {record['Id']} has no email: the contract needs one"
@@ -132,10 +149,10 @@ def contact_row(record: dict) -> tuple[dict | None, str | None]:
     }, None
 
 
-def opportunity_row(record: dict, fallback_currency: str) -> tuple[dict | None, str | None]:
-    account, why = _account(record, "opportunity")
-    if why:
-        return None, why
+@_of_an_account("opportunity")
+def opportunity_row(
+    record: dict, account: str, fallback_currency: str
+) -> tuple[dict | None, str | None]:
     rid = record["Id"]
     kind = _get(record, "Type", str, optional=True)
     if kind not in OPPORTUNITY_TYPES:
@@ -158,20 +175,16 @@ def opportunity_row(record: dict, fallback_currency: str) -> tuple[dict | None, 
     }, None
 
 
-def task_row(record: dict) -> tuple[dict | None, str | None]:
-    account, why = _account(record, "task")
-    if why:
-        return None, why
+@_of_an_account("task")
+def task_row(record: dict, account: str) -> tuple[dict | None, str | None]:
     subtype = _get(record, "TaskSubtype", str, optional=True)
     if subtype not in TASK_TYPES:
         return None, f"task {record['Id']} is a {subtype or 'plain'} task: neither email nor call"
     return _activity(record, account, TASK_TYPES[subtype], _datetime(record, "CreatedDate")), None
 
 
-def event_row(record: dict) -> tuple[dict | None, str | None]:
-    account, why = _account(record, "event")
-    if why:
-        return None, why
+@_of_an_account("event")
+def event_row(record: dict, account: str) -> tuple[dict | None, str | None]:
     # An all-day event has a date and no time
     start = _datetime(record, "ActivityDateTime", optional=True) or _date(record, "ActivityDate")
     return _activity(record, account, "meeting", start), None
@@ -188,10 +201,8 @@ def _activity(record: dict, account: str, kind: str, at: str) -> dict:
     }
 
 
-def case_row(record: dict) -> tuple[dict | None, str | None]:
-    account, why = _account(record, "case")
-    if why:
-        return None, why
+@_of_an_account("case")
+def case_row(record: dict, account: str) -> tuple[dict | None, str | None]:
     priority = _get(record, "Priority", str, optional=True)
     if priority not in PRIORITIES:
         return None, f"case {record['Id']} has Priority {priority!r}, which names no priority"
