@@ -111,7 +111,7 @@ def test_first_extraction_pages_waits_out_429s_and_retries_a_500(fake, tmp_path)
         "contact_id": "202",
         "survey_type": "csat",
         "score": "5",
-        "responded_at": "2026-10-06T09:00:00Z",
+        "responded_at": "2026-10-06T08:55:00Z",  # hs_submission_timestamp
     }
     assert files_holding(tmp_path, TOKEN) == []
     assert all(f"Bearer {TOKEN}" not in json.dumps(b) for _, b in fake.requests)

@@ -13,7 +13,7 @@ import pytest
 from tests.fake_api import fake_fixture
 from tests.fakes import salesforce_world as org
 from tests.fakes.salesforce_server import FakeSalesforce, serve
-from upsell.connectors import salesforce, salesforce_api
+from upsell.connectors import salesforce, salesforce_api, salesforce_map
 from upsell.connectors.common import State
 from upsell.errors import UpsellError
 
@@ -243,3 +243,30 @@ def test_the_command_delivers_and_says_refused_credentials_in_one_line(fake, tmp
     written = b" ".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
     for secret in (CLIENT_SECRET, fake.token):
         assert secret.encode() not in written + done.stdout.encode() + done.stderr.encode()
+
+
+def test_a_query_salesforce_stopped_for_running_too_long_is_said_in_words(fake, tmp_path):
+    fake.fail("Account", 400, code="QUERY_TIMEOUT")
+    with pytest.raises(UpsellError, match=r"Account query: it ran longer .*QUERY_TIMEOUT"):
+        prepare(fake, State(tmp_path, salesforce.SOURCE))
+
+
+def test_an_all_day_event_is_dated_by_its_activity_date():
+    record = {
+        "attributes": {"type": "Event"},
+        "Id": "00UA00000000009AAA",
+        "AccountId": "001A00000000001AAA",
+        "WhoId": None,
+        "IsAllDayEvent": True,
+        # Salesforce may fill ActivityDateTime too; an all-day event's day is ActivityDate
+        "ActivityDateTime": "2026-10-11T22:00:00.000+0000",
+        "ActivityDate": "2026-10-12",
+    }
+    row, why = salesforce_map.event_row(record)
+    assert why is None and row["occurred_at"] == "2026-10-12T00:00:00Z"
+    timed, _ = salesforce_map.event_row({**record, "IsAllDayEvent": False})
+    assert timed["occurred_at"] == "2026-10-11T22:00:00Z"
+    undated, why = salesforce_map.event_row(
+        {**record, "IsAllDayEvent": False, "ActivityDateTime": None}
+    )
+    assert undated is None and "has no ActivityDateTime" in why

@@ -107,7 +107,7 @@ def first_world() -> dict:
         obj("feedback_submissions", "803", "2026-10-05T09:00:00", hs_survey_type="NPS",
             hs_value="10"),
         obj("feedback_submissions", "804", "2026-10-06T09:00:00", hs_survey_type="CSAT",
-            hs_value="5"),
+            hs_value="5", hs_submission_timestamp=at("2026-10-06T08:55:00")),
         obj("feedback_submissions", "805", "2026-10-07T09:00:00", hs_survey_type="CES",
             hs_value="4"),
     ]  # fmt: skip

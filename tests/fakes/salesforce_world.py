@@ -124,8 +124,19 @@ TASKS = [
     _activity("00T", 4, A2, "00QA000000000001AAA", 10, TaskSubtype="Email"),  # on a lead
 ]
 EVENTS = [
-    _activity("00U", 1, A1, C1, 11, ActivityDateTime=_stamp(12, 14), ActivityDate="2026-10-12"),
-    _activity("00U", 2, A2, None, 11, ActivityDateTime=None, ActivityDate="2026-10-13"),
+    _activity(
+        *("00U", 1, A1, C1, 11),
+        IsAllDayEvent=False,
+        ActivityDateTime=_stamp(12, 14),
+        ActivityDate="2026-10-12",
+    ),
+    # all day: Salesforce keeps its day in ActivityDate
+    _activity(
+        *("00U", 2, A2, None, 11),
+        IsAllDayEvent=True,
+        ActivityDateTime=None,
+        ActivityDate="2026-10-13",
+    ),
 ]
 
 

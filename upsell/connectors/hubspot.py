@@ -67,7 +67,10 @@ OBJECTS = {  # in the order fetched: contacts before what finds its company thro
     ),
     "feedback_submissions": ObjectType(
         "hs_lastmodifieddate",
-        ("hs_survey_type", "hs_value", "hs_createdate", "hs_lastmodifieddate"),
+        (
+            *("hs_survey_type", "hs_value", "hs_submission_timestamp"),
+            *("hs_createdate", "hs_lastmodifieddate"),
+        ),
         ("contacts",),
     ),
 }

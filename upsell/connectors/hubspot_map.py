@@ -286,5 +286,7 @@ def survey_row(submission: dict, accounts: dict[str, str]) -> tuple[dict | None,
         "contact_id": contact,
         "survey_type": SURVEY_TYPES[survey],
         "score": whole(submission, "hs_value", what),
-        "responded_at": ts(submission, "hs_createdate", what),
+        # the answer's own time; the record is made when HubSpot takes the answer in
+        "responded_at": ts(submission, "hs_submission_timestamp", what, optional=True)
+        or ts(submission, "hs_createdate", what),
     }, None

@@ -160,6 +160,12 @@ def _words(exc: SalesforceError, what: str) -> str:
             "(REQUEST_LIMIT_EXCEEDED, the rolling 24-hour limit); run the extraction again "
             "when Setup > System Overview shows requests left"
         )
+    if code == "QUERY_TIMEOUT":
+        return (
+            f"Salesforce stopped the {what} query: it ran longer than Salesforce allows "
+            "(QUERY_TIMEOUT, HTTP 400); nothing more was delivered, run the extraction again "
+            "when the org is less busy (it resumes at the page it reached)"
+        )
     if status == 401:
         return (
             f"Salesforce refused the token (HTTP 401 {code}): check the connected app or "

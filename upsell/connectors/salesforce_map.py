@@ -45,7 +45,10 @@ FIELDS = {
         "CreatedDate",
     ),
     "Task": ("Id", "AccountId", "WhoId", "TaskSubtype", "CreatedDate"),
-    "Event": ("Id", "AccountId", "WhoId", "ActivityDateTime", "ActivityDate", "CreatedDate"),
+    "Event": (
+        *("Id", "AccountId", "WhoId", "IsAllDayEvent", "ActivityDateTime", "ActivityDate"),
+        "CreatedDate",
+    ),
     "Case": ("Id", "AccountId", "Priority", "IsClosed", "ClosedDate", "CreatedDate"),
 }
 OPTIONAL = {
@@ -185,8 +188,12 @@ def task_row(record: dict, account: str) -> tuple[dict | None, str | None]:
 
 @_of_an_account("event")
 def event_row(record: dict, account: str) -> tuple[dict | None, str | None]:
-    # An all-day event has a date and no time
-    start = _datetime(record, "ActivityDateTime", optional=True) or _date(record, "ActivityDate")
+    # Salesforce keeps an all-day event's day in ActivityDate and any other event's start in
+    # ActivityDateTime (object reference, Event)
+    field = "ActivityDate" if _get(record, "IsAllDayEvent", bool) else "ActivityDateTime"
+    start = (_date if field == "ActivityDate" else _datetime)(record, field, optional=True)
+    if start is None:
+        return None, f"event {record['Id']} has no {field}: the contract needs when it was"
     return _activity(record, account, "meeting", start), None
 
 
